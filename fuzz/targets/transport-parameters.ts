@@ -80,7 +80,7 @@ const CLIENT: TransportParameters = {
   unknown: [
     greaseTransportParameter(0, new Uint8Array(0)),
     { id: 0xff04de1b, value: fromHex('4019') }, // an extension this stack does not implement
-    { id: Number.MAX_SAFE_INTEGER, value: pattern(3, 0) },
+    { id: Number.MAX_SAFE_INTEGER - 1, value: pattern(3, 0) },
   ],
 };
 

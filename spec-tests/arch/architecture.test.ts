@@ -35,6 +35,8 @@ describe('DESIGN §1: the sans-IO core and its layers', () => {
   it('DESIGN §1: the checker itself flags each kind of violation', () => {
     expect(checkFile('wire/x.ts', "import { x } from 'node:crypto';")).toHaveLength(1);
     expect(checkFile('crypto/node-provider.ts', "import crypto from 'node:crypto';")).toEqual([]);
+    expect(checkFile('crypto/node-provider-keys.ts', "import crypto from 'node:crypto';")).toEqual([]);
+    expect(checkFile('crypto/noble-provider.ts', "import crypto from 'node:crypto';")).toHaveLength(1);
     expect(checkFile('io/socket.ts', "import dgram from 'node:dgram'; setTimeout(f, 1); Date.now();")).toEqual([]);
     expect(checkFile('recovery/x.ts', 'const t = performance.now();')).toHaveLength(1);
     expect(checkFile('util/x.ts', 'const t = Date.now();')).toHaveLength(1);

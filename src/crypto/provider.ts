@@ -69,7 +69,8 @@ export interface Aead {
   /**
    * Authenticates and decrypts `ciphertext` (which ends with the tag), writing
    * `ciphertext.length - AEAD_TAG_LENGTH` bytes to `out`. `out` may share memory with
-   * `ciphertext`. Returns false, and leaves `out` unspecified, if authentication fails.
+   * `ciphertext`. Returns false, and leaves `out` (and so an aliased `ciphertext`) unchanged, if
+   * authentication fails: a packet that fails to open stays as it arrived (RFC 9001 §5.5).
    */
   open(nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array, out: Uint8Array): boolean;
 }

@@ -12,18 +12,16 @@
 import { CodecError } from '../util/errors.js';
 import type { Reader, Writer } from '../util/bytes.js';
 
-/** RFC 9000 §12.3: "The packet number is an integer in the range 0 to 2^62-1." */
-export const MAX_PACKET_NUMBER = 2 ** 62 - 1;
-
 /** The length in bytes of an encoded (truncated) packet number (RFC 9000 §17.1: 1 to 4). */
 export type PacketNumberLength = 1 | 2 | 3 | 4;
 
 /** The number of bits in a truncated packet number (RFC 9000 Appendix A.3's `pn_nbits`). */
 export type PacketNumberBits = 8 | 16 | 24 | 32;
 
-/** True if `pn` is a valid packet number (an integer in 0..2^62-1, RFC 9000 §12.3). */
+/** True if `pn` is a valid packet number: RFC 9000 §12.3, "an integer in the range 0 to 2^62-1". */
 export function isPacketNumber(pn: number): boolean {
-  return Number.isInteger(pn) && pn >= 0 && pn <= MAX_PACKET_NUMBER;
+  // 2^62 - 1 is not representable as a double (it rounds to 2^62), so compare with < 2^62.
+  return Number.isInteger(pn) && pn >= 0 && pn < 2 ** 62;
 }
 
 /**

@@ -82,7 +82,7 @@ function describe(id: number): string {
 
 /** A parameter this stack does not implement (or a greasing one), kept as its raw value. */
 export interface UnknownTransportParameter {
-  /** The parameter ID; IDs above 2^53 - 1 saturate to `MAX_EXACT_VARINT` on decode. */
+  /** The parameter ID, below 2^53 - 1: the decoder ignores larger IDs without keeping them. */
   id: number;
   /** The raw value (a copy). */
   value: Uint8Array;
@@ -245,7 +245,8 @@ function entries(p: TransportParameters): Entry[] {
   for (const u of p.unknown ?? []) {
     // RFC 9000 §7.4: "An endpoint MUST NOT send a parameter more than once in a given transport
     // parameters extension."
-    if (!isVarint(u.id) || KNOWN_IDS.has(u.id) || seen.has(u.id)) {
+    // IDs of 2^53 - 1 and above are refused too: the decoder could not give them back exactly.
+    if (!isVarint(u.id) || u.id >= MAX_EXACT_VARINT || KNOWN_IDS.has(u.id) || seen.has(u.id)) {
       throw new CodecError(`unknown transport parameter ID 0x${u.id.toString(16)} is invalid, known or repeated`);
     }
     seen.add(u.id);
@@ -365,8 +366,9 @@ export function decodeTransportParameters(r: Reader): TransportParameters {
         break;
       default:
         // RFC 9000 §7.4.2: "An endpoint MUST ignore transport parameters that it does not
-        // support." Kept, without meaning, for exact round trips and qlog.
-        unknown.push({ id: pid, value: v.rest().slice() });
+        // support." Kept, without meaning, for exact round trips and qlog; except IDs that
+        // saturated (2^53 - 1 and above), which a number cannot tell apart: those are only ignored.
+        if (pid !== MAX_EXACT_VARINT) unknown.push({ id: pid, value: v.rest().slice() });
     }
   }
   if (unknown.length > 0) p.unknown = unknown;

@@ -1,7 +1,9 @@
 /**
  * Unit tests of the null crypto provider (src/crypto/null-provider.ts): identity AEAD with a zero
- * tag, zero header-protection mask, and real hashing / key exchange with or without a base.
+ * tag, zero header-protection mask, and real hashing, key exchange and signatures from its base
+ * (noble by default).
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../../src/util/bytes.js';
 import { QUIC_V1 } from '../../../src/wire/version.js';
@@ -89,9 +91,15 @@ describe('DESIGN §3: null provider delegation', () => {
     expect(() => p.computeSecret(off)).toThrow(CryptoError);
   });
 
-  it('RFC 8446 §4.2.3: without a base, signing and verifying are UnsupportedAlgorithmError', () => {
-    expect(() => nul.importSigningKey(new Uint8Array(10))).toThrow(UnsupportedAlgorithmError);
-    expect(() => nul.verify('ed25519', new Uint8Array(0), new Uint8Array(0), new Uint8Array(0))).toThrow(UnsupportedAlgorithmError);
+  it('RFC 8446 §4.2.3: without a base, signatures come from the noble provider', () => {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const key = nul.importSigningKey(new Uint8Array(privateKey.export({ format: 'der', type: 'pkcs8' })));
+    const message = new TextEncoder().encode('CertificateVerify');
+    const signature = key.sign('ed25519', message);
+    expect(nul.verify('ed25519', key.publicKeySpki, message, signature)).toBe(true);
+    expect(node.verify('ed25519', key.publicKeySpki, message, signature)).toBe(true);
+    const { privateKey: rsa } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    expect(() => nul.importSigningKey(new Uint8Array(rsa.export({ format: 'der', type: 'pkcs8' })))).toThrow(UnsupportedAlgorithmError);
   });
 
   it('DESIGN §3: with a base, everything but AEAD and header protection comes from the base', () => {

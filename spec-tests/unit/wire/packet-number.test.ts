@@ -5,6 +5,7 @@ import { fromHex, Reader, Writer } from '../../../src/util/bytes.js';
 import {
   decodePacketNumber,
   encodePacketNumberLength,
+  isPacketNumber,
   packetNumberLength,
   readPacketNumberField,
   readTruncatedPacketNumber,
@@ -19,6 +20,17 @@ function referenceLength(numUnacked: bigint): number {
   for (let b = 1; b <= 4; b++) if (1n << BigInt(8 * b) >= 2n * numUnacked) return b;
   return 5;
 }
+
+describe('RFC 9000 §12.3: the packet number range', () => {
+  it('RFC 9000 §12.3: 0 .. 2^62-1 are packet numbers; 2^62, negatives and fractions are not', () => {
+    expect(isPacketNumber(0)).toBe(true);
+    expect(isPacketNumber(2 ** 53 - 1)).toBe(true);
+    expect(isPacketNumber(2 ** 62 - 2 ** 10)).toBe(true);
+    expect(isPacketNumber(2 ** 62)).toBe(false);
+    expect(isPacketNumber(-1)).toBe(false);
+    expect(isPacketNumber(1.5)).toBe(false);
+  });
+});
 
 describe('RFC 9000 §17.1 / Appendix A.2: packet number encoding length', () => {
   it('RFC 9000 §A.2: largest acked 0xabe8b3, pn 0xac5c02 needs 16 bits', () => {
