@@ -56,17 +56,24 @@ function fmt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
-function printTable(title: string, rows: Row[], baseline?: Row): void {
-  console.log(`\n${title}`);
-  const header = ['task', 'ops/s', 'MB/s', ...(baseline ? [`× ${baseline.name}`] : [])];
-  const body = rows.map((r) => [
-    r.name,
-    fmt(r.opsPerSec),
-    r.bytesPerOp > 0 ? ((r.opsPerSec * r.bytesPerOp) / 1e6).toFixed(1) : '',
-    ...(baseline ? [(r.opsPerSec / baseline.opsPerSec).toFixed(2)] : []),
+/** Every measured row, printed as one table at the end. */
+const table: { group: string; row: Row; baseline?: Row }[] = [];
+
+function collect(group: string, rows: Row[], baseline?: Row): void {
+  for (const row of rows) table.push(baseline ? { group, row, baseline } : { group, row });
+}
+
+function printTable(): void {
+  const header = ['group', 'task', 'ops/s', 'MB/s', '× baseline'];
+  const body = table.map(({ group, row, baseline }) => [
+    group,
+    row.name,
+    fmt(row.opsPerSec),
+    row.bytesPerOp > 0 ? ((row.opsPerSec * row.bytesPerOp) / 1e6).toFixed(1) : '',
+    baseline ? (row.opsPerSec / baseline.opsPerSec).toFixed(2) : '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const b of body) console.log(line(b));
@@ -78,8 +85,8 @@ if (want('varint')) {
   const buf = new Uint8Array(values16.length * 8);
   let end = 0;
   for (const v of values16) end = writeVarint(buf, end, v);
-  printTable(
-    'varints: 1,024 mixed 1/2/4/8-byte values per op',
+  collect(
+    'varint (1,024 values/op)',
     await measure([
       [
         'varint encode ×1024',
@@ -126,8 +133,8 @@ if (want('frames')) {
   const w0 = new Writer(out);
   for (const f of payloadFrames) encodeFrame(w0, f);
   const payload = w0.written().slice();
-  printTable(
-    'frames: a typical 1-RTT payload (ACK with 3 ranges + MAX_STREAM_DATA + 1,150-byte STREAM)',
+  collect(
+    'frames (ACK+MAX_STREAM_DATA+STREAM)',
     await measure([
       [
         'encode payload',
@@ -211,9 +218,11 @@ if (want('protect')) {
   for (const suite of CIPHER_SUITES) for (const p of providers) tasks.push([`${p.name} ${suite.name}`, PACKET_SIZE, protectTask(p, suite)]);
   const rows = await measure(tasks);
   const byName = new Map(rows.map((r) => [r.name, r]));
-  printTable('packet protection: protect + unprotect of one 1200-byte 1-RTT packet per op (AEAD + header protection)', rows, rows[1]);
+  collect('protect+unprotect 1200 B', rows, rows[1]);
+  printTable();
+  console.log('(× baseline: against bare node AES-128-GCM encrypt+decrypt, measured in this run)');
 
-  console.log('\nprotect + unprotect, packets/s side by side (MB/s in brackets)');
+  console.log('\nprotect + unprotect of a 1200-byte 1-RTT packet, packets/s side by side (MB/s in brackets)');
   const cols = providers.map((p) => p.name);
   console.log(['suite'.padEnd(30), ...cols.map((c) => c.padStart(22))].join(''));
   for (const suite of CIPHER_SUITES) {
@@ -229,3 +238,5 @@ if (want('protect')) {
       `${(nodeAes.opsPerSec / rows[1]!.opsPerSec).toFixed(2)}× the bare encrypt+decrypt baseline of this run.`,
   );
 }
+
+if (!want('protect')) printTable();
