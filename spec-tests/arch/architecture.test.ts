@@ -49,6 +49,10 @@ describe('DESIGN §1: the sans-IO core and its layers', () => {
     expect(checkFile('wire/x.ts', "import lodash from 'lodash';")).toHaveLength(1);
     expect(checkFile('crypto/x.ts', "import { gcm } from '@noble/ciphers/aes.js';")).toEqual([]);
     expect(checkFile('nowhere/x.ts', '')).toHaveLength(1);
+    expect(checkFile('tls/certificates/wall-clock.ts', 'return new Date(epochMs);')).toEqual([]);
+    expect(checkFile('tls/certificates/wall-clock.ts', 'return new Date();')).toHaveLength(1);
+    expect(checkFile('tls/certificates/wall-clock.ts', 'return Date.now();')).toHaveLength(1);
+    expect(checkFile('tls/certificates/parse.ts', 'return new Date(epochMs);')).toHaveLength(1);
     expect(importSpecifiers("import type { A } from './a.js';\nexport { b } from \"../b.js\";\nawait import('./c.js');")).toEqual(['./a.js', '../b.js', './c.js']);
   });
 });
