@@ -16,10 +16,11 @@
  * lines inside a block are skipped; a block ends when its declared octet count is reached.
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { fromHex } from '../../src/util/bytes.js';
 
-/** Where the RFC texts live (DESIGN §9). */
-export const RFC8448_PATH = '/work/shared/specs/rfc8448.txt';
+/** Where the RFC texts live: ../shared/specs/ beside the repository (DESIGN §9). */
+export const RFC8448_PATH = fileURLToPath(new URL('../../../shared/specs/rfc8448.txt', import.meta.url));
 
 /** One `{client}` / `{server}` step of a trace and its hex fields. */
 export interface TraceStep {
@@ -124,4 +125,17 @@ export function traceStep(section: number, actor: TraceActor, titlePrefix: strin
  */
 export function traceHex(section: number, actor: TraceActor, titlePrefix: string, field: string, occurrence = 0): Uint8Array {
   return traceStep(section, actor, titlePrefix, occurrence, field).fields.get(field)!;
+}
+
+/**
+ * The `occurrence`-th (0-based) hex field named `field` anywhere in RFC 8448 §`section`, in
+ * document order, whichever step prints it: e.g. `traceField(3, 'ServerHello')`, or
+ * `traceField(3, 'Finished', 1)` for the client's Finished.
+ * @throws Error if there is no such field.
+ */
+export function traceField(section: number, field: string, occurrence = 0): Uint8Array {
+  const found = allTraceSteps().flatMap((s) => (s.section === section && s.fields.has(field) ? [s.fields.get(field)!] : []));
+  const bytes = found[occurrence];
+  if (bytes === undefined) throw new Error(`RFC 8448 §${section}: no field "${field}" #${occurrence} (found ${found.length})`);
+  return bytes;
 }

@@ -3,7 +3,7 @@
  * the HelloRetryRequest message_hash), Finished (§4.4.4), PSK binders (§4.2.11.2) and resumption
  * PSKs (§4.6.1) replayed against the traces, for every real crypto provider.
  *
- * Everything is read from /work/shared/specs/rfc8448.txt at test time (helpers/rfc8448-trace.ts):
+ * Everything is read from ../shared/specs/rfc8448.txt at test time (helpers/rfc8448-trace.ts):
  * transcript hashes are computed from the handshake messages the trace prints, then the trace's
  * own "hash" fields and every secret are compared byte for byte.
  */

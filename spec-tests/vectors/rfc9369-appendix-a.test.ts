@@ -1,6 +1,6 @@
 /**
  * RFC 9369 Appendix A: sample packet protection (QUIC v2), byte for byte, for every real crypto
- * provider. Hex blocks are copied from /work/shared/specs/rfc9369.txt as printed.
+ * provider. Hex blocks are copied from ../shared/specs/rfc9369.txt as printed.
  */
 import { describe, expect, it } from 'vitest';
 import { concatBytes, fromHex, toHex } from '../../src/util/bytes.js';
