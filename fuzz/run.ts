@@ -44,15 +44,18 @@ const perTarget = Math.max(1000, Math.floor(budgetMs / targets.length));
 console.log(`fuzz: ${targets.length} targets, ${(perTarget / 1000).toFixed(1)} s each, seed ${seed} (replay with FUZZ_SEED=${seed})`);
 
 let failures = 0;
+const failedTargets = new Set<string>();
 for (const [i, t] of targets.entries()) {
   const result = await fuzzOne(t.name, seed + i, perTarget);
   console.log(`  ${t.name.padEnd(24)} ${result}`);
 }
 if (failures > 0) {
   console.error(`fuzz: ${failures} failing input(s) saved under fuzz/crashes/`);
+  console.log(`fuzz: ${targets.length - failedTargets.size} passed, ${failedTargets.size} failed`);
   process.exit(1);
 }
 console.log('fuzz: no decoder threw anything but CodecError, and none hung');
+console.log(`fuzz: ${targets.length} passed, 0 failed`);
 
 function fuzzOne(name: string, targetSeed: number, millis: number): Promise<string> {
   const current = new SharedArrayBuffer(4 + MAX_INPUT);
@@ -70,6 +73,7 @@ function fuzzOne(name: string, targetSeed: number, millis: number): Promise<stri
       const input = new Uint8Array(current, 4, len).slice();
       const file = writeCorpusEntry(name, input, 'crashes');
       failures++;
+      failedTargets.add(name);
       void worker.terminate();
       resolve(`HANG: no progress for ${hangMs} ms; input saved to ${file}`);
     }
@@ -77,6 +81,7 @@ function fuzzOne(name: string, targetSeed: number, millis: number): Promise<stri
       if (msg.kind === 'beat') rearm();
       else if (msg.kind === 'crash') {
         failures++;
+        failedTargets.add(name);
         const file = writeCorpusEntry(name, msg.input!, 'crashes');
         console.error(`  ${name}: CRASH (not a CodecError), input saved to ${file}\n${msg.error}`);
         rearm();
