@@ -1,0 +1,146 @@
+/**
+ * Builds the TLS 1.3 ClientHello of a QUIC client (sans-IO).
+ *
+ * Implements:
+ * - RFC 8446 §4.1.2 ClientHello (legacy fields, cipher suites, extensions), and after a
+ *   HelloRetryRequest the second ClientHello (§4.1.2: "the client MUST send the same ClientHello
+ *   without modification, except as follows": new key_share, cookie, early_data removed, PSK
+ *   binders recomputed).
+ * - RFC 8446 §4.2.11 pre_shared_key (one resumption identity, obfuscated_ticket_age) and
+ *   §4.2.11.2 binders over Truncate(ClientHello); §4.2.9 psk_key_exchange_modes [psk_dhe_ke];
+ *   §4.2.10 early_data.
+ * - RFC 9001 §8.1 (ALPN), §8.2 (quic_transport_parameters), §8.4 (empty legacy_session_id).
+ */
+import type { CryptoProvider, NamedGroup, SignatureScheme } from '../crypto/provider.js';
+import { cipherSuiteById, type CipherSuiteId } from '../crypto/suites.js';
+import { Writer } from '../util/bytes.js';
+import { parseIpAddress } from './certificates/names.js';
+import { LEGACY_VERSION, PskKeyExchangeMode, TLS13_VERSION, namedGroupCode, signatureSchemeCode } from './extension-codes.js';
+import type { ClientHelloExtension, KeyShareEntry } from './extension-types.js';
+import type { ClientHello } from './hello-messages.js';
+import { KeySchedule } from './key-schedule.js';
+import { encodeHandshakeMessage, sizeOfHandshakeMessage } from './messages.js';
+import type { SessionTicket } from './session-types.js';
+import { Transcript, truncateClientHello } from './transcript.js';
+
+/** The PSK part of a ClientHello: the ticket offered and its derived early key schedule. */
+export interface OfferedPsk {
+  readonly ticket: SessionTicket;
+  /** The early key schedule (Early Secret from the ticket's PSK), for early and later secrets. */
+  readonly schedule: KeySchedule;
+}
+
+/** Everything a ClientHello is built from. */
+export interface ClientHelloParameters {
+  readonly provider: CryptoProvider;
+  /** ClientHello.random, 32 bytes (kept across a HelloRetryRequest). */
+  readonly random: Uint8Array;
+  readonly cipherSuites: readonly CipherSuiteId[];
+  /** All groups we support (supported_groups). */
+  readonly groups: readonly NamedGroup[];
+  /** The single share we send. */
+  readonly keyShare: KeyShareEntry;
+  readonly signatureSchemes: readonly SignatureScheme[];
+  readonly serverName: string | undefined;
+  readonly alpnProtocols: readonly string[];
+  readonly transportParameters: Uint8Array;
+  /** A ticket to offer, with the wall clock for its age. */
+  readonly psk?: { readonly ticket: SessionTicket; readonly wallMs: number };
+  /** Offer 0-RTT (only with `psk`). */
+  readonly earlyData: boolean;
+  /** The cookie of a HelloRetryRequest, echoed (RFC 8446 §4.2.2). */
+  readonly cookie?: Uint8Array;
+  /**
+   * For a ClientHello2: the transcript of ClientHello1 and the HelloRetryRequest with the
+   * message_hash substitution, in the PSK's hash (RFC 8446 §4.2.11.2).
+   */
+  readonly pskPrefix?: Transcript;
+}
+
+/** A built ClientHello. */
+export interface BuiltClientHello {
+  /** The whole handshake message (header included). */
+  readonly message: Uint8Array;
+  /** The PSK offered, if any. */
+  readonly psk: OfferedPsk | undefined;
+}
+
+const ENCODER = new TextEncoder();
+
+/** The ticket age to send (RFC 8446 §4.2.11: "adding the value of ticket_age_add ... modulo 2^32"). */
+export function obfuscatedTicketAge(ticket: SessionTicket, wallMs: number): number {
+  const age = Math.max(0, Math.floor(wallMs - ticket.receivedAtMs));
+  return (age + ticket.ageAdd) % 2 ** 32;
+}
+
+/** Whether `ticket` may be offered now (same hash suite offered, not expired, same server name). */
+export function isTicketUsable(ticket: SessionTicket, p: { cipherSuites: readonly CipherSuiteId[]; serverName: string | undefined; wallMs: number }): boolean {
+  if (!p.cipherSuites.includes(ticket.suite)) return false;
+  // RFC 8446 §4.6.1: "Clients MUST NOT cache tickets for longer than 7 days"; and not past the lifetime.
+  if (p.wallMs - ticket.receivedAtMs > ticket.lifetimeMs || p.wallMs < ticket.receivedAtMs) return false;
+  // RFC 8446 §4.6.1: clients "SHOULD only resume if the SNI value matches the one used in the original session".
+  return ticket.serverName === p.serverName;
+}
+
+/**
+ * Builds the ClientHello message; with a PSK, computes the binder over the truncated message
+ * (RFC 8446 §4.2.11.2) and returns the early key schedule.
+ */
+export function buildClientHello(p: ClientHelloParameters): BuiltClientHello {
+  const extensions: ClientHelloExtension[] = [];
+  // RFC 6066 §3: "Literal IPv4 and IPv6 addresses are not permitted in "HostName"."
+  if (p.serverName !== undefined && parseIpAddress(p.serverName) === undefined) {
+    extensions.push({ type: 'server_name', serverNames: [{ nameType: 0, name: p.serverName }] });
+  }
+  extensions.push(
+    { type: 'supported_versions', versions: [TLS13_VERSION] },
+    { type: 'supported_groups', groups: p.groups.map(namedGroupCode) },
+    { type: 'signature_algorithms', schemes: p.signatureSchemes.map(signatureSchemeCode) },
+    { type: 'key_share', shares: [p.keyShare] },
+    // RFC 9001 §8.1: "Unless another mechanism is used for agreeing on an application protocol,
+    // endpoints MUST use ALPN for this purpose."
+    { type: 'application_layer_protocol_negotiation', protocols: p.alpnProtocols.map((a) => ENCODER.encode(a)) },
+    // RFC 9001 §8.2: "endpoints MUST send the quic_transport_parameters extension".
+    { type: 'quic_transport_parameters', data: p.transportParameters },
+  );
+  if (p.cookie !== undefined) extensions.push({ type: 'cookie', cookie: p.cookie });
+  const suite = p.psk === undefined ? undefined : cipherSuiteById(p.psk.ticket.suite);
+  if (p.psk !== undefined && suite !== undefined) {
+    // RFC 8446 §4.2.9: "A client MUST provide a "psk_key_exchange_modes" extension if it offers a
+    // "pre_shared_key" extension." We only offer psk_dhe_ke (forward secrecy).
+    extensions.push({ type: 'psk_key_exchange_modes', modes: [PskKeyExchangeMode.psk_dhe_ke] });
+    if (p.earlyData) extensions.push({ type: 'early_data' });
+    // RFC 8446 §4.2.11: "The "pre_shared_key" extension MUST be the last extension in the ClientHello".
+    extensions.push({
+      type: 'pre_shared_key',
+      identities: [{ identity: p.psk.ticket.ticket, obfuscatedTicketAge: obfuscatedTicketAge(p.psk.ticket, p.psk.wallMs) }],
+      binders: [new Uint8Array(suite.hashLength)],
+    });
+  }
+  const hello: ClientHello = {
+    msgType: 'client_hello',
+    legacyVersion: LEGACY_VERSION,
+    random: p.random,
+    // RFC 9001 §8.4: "A client MUST NOT use [the TLS 1.3 middlebox compatibility mode]": empty session ID.
+    legacySessionId: new Uint8Array(0),
+    cipherSuites: p.cipherSuites,
+    legacyCompressionMethods: Uint8Array.of(0),
+    extensions,
+  };
+  const w = Writer.alloc(sizeOfHandshakeMessage(hello));
+  encodeHandshakeMessage(w, hello);
+  const message = w.written();
+  if (p.psk === undefined || suite === undefined) return { message, psk: undefined };
+
+  // RFC 8446 §4.2.11.2: the binder is "computed in the same way as the Finished message but with
+  // the BaseKey being the binder_key", over Transcript-Hash(Truncate(ClientHello1)) or, after an
+  // HRR, Transcript-Hash(ClientHello1, HelloRetryRequest, Truncate(ClientHello2)).
+  const schedule = new KeySchedule(p.provider, suite.hash);
+  schedule.early(p.psk.ticket.psk);
+  const bindersSize = 2 + 1 + suite.hashLength;
+  const truncated = truncateClientHello(message, bindersSize);
+  const prefix = p.pskPrefix ?? new Transcript(p.provider, suite.hash);
+  const binder = schedule.finishedVerifyData(schedule.binderKey('resumption'), prefix.hashWith(truncated));
+  message.set(binder, message.length - suite.hashLength);
+  return { message, psk: { ticket: p.psk.ticket, schedule } };
+}
