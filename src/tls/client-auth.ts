@@ -15,6 +15,7 @@ import { signatureSchemeCode, signatureSchemeOf } from './extension-codes.js';
 import type { Certificate, CertificateVerify } from './messages.js';
 import { serializeHandshakeMessage } from './messages.js';
 import type { CertifiedKey, ServerVerification } from './session-types.js';
+import type { Transcript } from './transcript.js';
 
 const ENCODER = new TextEncoder();
 
@@ -109,4 +110,32 @@ export function clientCertificateMessage(
 export function clientCertificateVerifyMessage(key: CertifiedKey['key'], scheme: SignatureScheme, transcriptHash: Uint8Array): Uint8Array {
   const signature = key.sign(scheme, certificateVerifyContent('client', transcriptHash));
   return serializeHandshakeMessage({ msgType: 'certificate_verify', algorithm: signatureSchemeCode(scheme), signature });
+}
+
+/**
+ * The client's messages between the server Finished and its own Finished, each added to
+ * `transcript`: EndOfEarlyData (test-vector profile only, see below), then Certificate and
+ * CertificateVerify when the server sent a CertificateRequest.
+ */
+export function clientFlightBeforeFinished(o: {
+  readonly endOfEarlyData: boolean;
+  readonly certRequest: { readonly context: Uint8Array; readonly schemes: readonly number[] } | undefined;
+  readonly certified: CertifiedKey | undefined;
+  readonly transcript: Transcript;
+}): Uint8Array[] {
+  const flight: Uint8Array[] = [];
+  const send = (m: Uint8Array): void => {
+    o.transcript.add(m);
+    flight.push(m);
+  };
+  // RFC 8446 §4.5: "If the server sent an "early_data" extension in EncryptedExtensions, the client
+  // MUST send an EndOfEarlyData message after receiving the server Finished" -- TLS only: RFC 9001
+  // §8.3 ("Clients MUST NOT send the EndOfEarlyData message"), so only the test-vector profile.
+  if (o.endOfEarlyData) send(serializeHandshakeMessage({ msgType: 'end_of_early_data' }));
+  if (o.certRequest !== undefined) {
+    const { certificate, scheme } = clientCertificateMessage(o.certRequest.context, o.certRequest.schemes, o.certified);
+    send(certificate);
+    if (scheme !== undefined) send(clientCertificateVerifyMessage(o.certified!.key, scheme, o.transcript.hash()));
+  }
+  return flight;
 }

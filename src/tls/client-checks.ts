@@ -7,7 +7,7 @@
  *   client did not offer), §4.2.1 (supported_versions), §4.2.8 (key_share), §4.2.11
  *   (selected_identity and the PSK's hash), §4.2.10 and §4.3.1 (EncryptedExtensions, early_data).
  * - RFC 9001 §8.1 (ALPN mandatory: "no_application_protocol"), §8.2 (quic_transport_parameters
- *   missing: "missing_extension").
+ *   missing: "missing_extension"); both relaxed in the 'rfc8448-test-vectors' profile (profile.ts).
  */
 import type { NamedGroup } from '../crypto/provider.js';
 import { cipherSuiteById, type CipherSuiteId, type CipherSuiteInfo } from '../crypto/suites.js';
@@ -28,6 +28,10 @@ export interface ClientOffer {
   readonly alpnProtocols: readonly string[];
   readonly serverNameSent: boolean;
   readonly earlyDataOffered: boolean;
+  /** False in the 'rfc8448-test-vectors' profile (profile.ts). */
+  readonly quic: boolean;
+  /** Codes of the uninterpreted extensions our ClientHello carried (test-vector profile only). */
+  readonly sentOpaqueCodes: readonly number[];
 }
 
 const DECODER = new TextDecoder();
@@ -55,11 +59,12 @@ function checkCommon(m: ServerHello | HelloRetryRequest, offer: ClientOffer): Ci
   return suite;
 }
 
-function refuseUnsent(exts: readonly Extension[], what: string): void {
+function refuseUnsent(exts: readonly Extension[], what: string, offer: ClientOffer): void {
   // RFC 8446 §4.2: "If an implementation receives an extension which it recognizes and which it did
   // not send in a ClientHello message ... it MUST abort the handshake with an "unsupported_extension"
-  // alert." We send no extension we do not interpret, so any opaque one was not sent.
-  const opaque = exts.find((e) => e.type === 'opaque');
+  // alert." We send no extension we do not interpret (except those a test-vector hook added), so
+  // any other opaque one was not sent.
+  const opaque = exts.find((e) => e.type === 'opaque' && !offer.sentOpaqueCodes.includes(e.code));
   if (opaque !== undefined && opaque.type === 'opaque') throw new TlsAlert('unsupported_extension', `${what} carries extension ${opaque.code}, which was not offered`);
 }
 
@@ -74,7 +79,7 @@ export interface RetryRequest {
 /** RFC 8446 §4.1.4: checks a HelloRetryRequest. */
 export function checkHelloRetryRequest(hrr: HelloRetryRequest, offer: ClientOffer): RetryRequest {
   const suite = checkCommon(hrr, offer);
-  refuseUnsent(hrr.extensions, 'HelloRetryRequest');
+  refuseUnsent(hrr.extensions, 'HelloRetryRequest', offer);
   const keyShare = getExtension(hrr.extensions, 'key_share');
   const cookie = getExtension(hrr.extensions, 'cookie')?.cookie;
   let group = offer.sharedGroup;
@@ -109,7 +114,7 @@ export interface NegotiatedHello {
  */
 export function checkServerHello(sh: ServerHello, offer: ClientOffer, retrySuite: CipherSuiteInfo | undefined): NegotiatedHello {
   const suite = checkCommon(sh, offer);
-  refuseUnsent(sh.extensions, 'ServerHello');
+  refuseUnsent(sh.extensions, 'ServerHello', offer);
   // RFC 8446 §4.1.4: "Upon receiving the ServerHello, clients MUST check that the cipher suite
   // supplied in the ServerHello is the same as that in the HelloRetryRequest and otherwise abort
   // the handshake with an "illegal_parameter" alert."
@@ -135,31 +140,33 @@ export function checkServerHello(sh: ServerHello, offer: ClientOffer, retrySuite
 
 /** What EncryptedExtensions settled. */
 export interface NegotiatedExtensions {
+  /** The protocol selected; '' when none was (test-vector profile only). */
   readonly alpn: string;
-  readonly transportParameters: Uint8Array;
+  /** The server's quic_transport_parameters; undefined only in the test-vector profile. */
+  readonly transportParameters: Uint8Array | undefined;
   readonly earlyDataAccepted: boolean;
 }
 
 /** RFC 8446 §4.3.1 with RFC 9001 §8: checks EncryptedExtensions. */
 export function checkEncryptedExtensions(ee: EncryptedExtensions, offer: ClientOffer, pskSelected: boolean): NegotiatedExtensions {
-  refuseUnsent(ee.extensions, 'EncryptedExtensions');
+  refuseUnsent(ee.extensions, 'EncryptedExtensions', offer);
   if (getExtension(ee.extensions, 'server_name') !== undefined && !offer.serverNameSent) throw new TlsAlert('unsupported_extension', 'server_name was not sent');
   const alpnExt = getExtension(ee.extensions, 'application_layer_protocol_negotiation');
   // RFC 9001 §8.1: "When using ALPN, endpoints MUST immediately close a connection (see Section 10.2
   // of [QUIC-TRANSPORT]) with a no_application_protocol TLS alert ... if an application protocol is
   // not negotiated."
-  if (alpnExt === undefined) throw new TlsAlert('no_application_protocol', 'the server negotiated no application protocol');
-  const alpn = DECODER.decode(alpnExt.protocols[0]);
+  if (alpnExt === undefined && offer.quic) throw new TlsAlert('no_application_protocol', 'the server negotiated no application protocol');
+  const alpn = alpnExt === undefined ? '' : DECODER.decode(alpnExt.protocols[0]);
   // RFC 7301 §3.2: the server selects "one of the protocols advertised by the client".
-  if (alpnExt.protocols.length !== 1 || !offer.alpnProtocols.includes(alpn)) throw new TlsAlert('illegal_parameter', `the server selected ALPN "${alpn}", which was not offered`);
+  if (alpnExt !== undefined && (alpnExt.protocols.length !== 1 || !offer.alpnProtocols.includes(alpn))) throw new TlsAlert('illegal_parameter', `the server selected ALPN "${alpn}", which was not offered`);
   const tp = getExtension(ee.extensions, 'quic_transport_parameters');
   // RFC 9001 §8.2: "endpoints that receive ClientHello or EncryptedExtensions messages without the
   // quic_transport_parameters extension MUST close the connection with an error of type 0x016d
   // (equivalent to a fatal TLS missing_extension alert...)".
-  if (tp === undefined) throw new TlsAlert('missing_extension', 'EncryptedExtensions without quic_transport_parameters');
+  if (tp === undefined && offer.quic) throw new TlsAlert('missing_extension', 'EncryptedExtensions without quic_transport_parameters');
   const early = getExtension(ee.extensions, 'early_data') !== undefined;
   if (early && !offer.earlyDataOffered) throw new TlsAlert('unsupported_extension', 'early_data was not offered');
   // RFC 8446 §4.2.10: a server accepting early data must have selected the first PSK.
   if (early && !pskSelected) throw new TlsAlert('illegal_parameter', 'early_data accepted without the PSK');
-  return { alpn, transportParameters: tp.data, earlyDataAccepted: early };
+  return { alpn, transportParameters: tp?.data, earlyDataAccepted: early };
 }

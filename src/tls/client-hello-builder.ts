@@ -9,7 +9,9 @@
  * - RFC 8446 §4.2.11 pre_shared_key (one resumption identity, obfuscated_ticket_age) and
  *   §4.2.11.2 binders over Truncate(ClientHello); §4.2.9 psk_key_exchange_modes [psk_dhe_ke];
  *   §4.2.10 early_data.
- * - RFC 9001 §8.1 (ALPN), §8.2 (quic_transport_parameters), §8.4 (empty legacy_session_id).
+ * - RFC 9001 §8.1 (ALPN), §8.2 (quic_transport_parameters), §8.4 (empty legacy_session_id); in
+ *   the 'rfc8448-test-vectors' profile (profile.ts) ALPN only when configured, no transport
+ *   parameters, and the extension block reshaped by the test hook before the binder is computed.
  */
 import type { CryptoProvider, NamedGroup, SignatureScheme } from '../crypto/provider.js';
 import { cipherSuiteById, type CipherSuiteId } from '../crypto/suites.js';
@@ -20,7 +22,9 @@ import type { ClientHelloExtension, KeyShareEntry } from './extension-types.js';
 import type { ClientHello } from './hello-messages.js';
 import { KeySchedule } from './key-schedule.js';
 import { encodeHandshakeMessage, sizeOfHandshakeMessage } from './messages.js';
-import type { SessionTicket } from './session-types.js';
+import { isQuicProfile, shapedExtensions } from './profile.js';
+import type { SessionTicket, TlsClientConfig, TlsCommonConfig } from './session-types.js';
+import { QUIC_EARLY_DATA } from './client-defaults.js';
 import { Transcript, truncateClientHello } from './transcript.js';
 
 /** The PSK part of a ClientHello: the ticket offered and its derived early key schedule. */
@@ -55,6 +59,8 @@ export interface ClientHelloParameters {
    * message_hash substitution, in the PSK's hash (RFC 8446 §4.2.11.2).
    */
   readonly pskPrefix?: Transcript;
+  /** The rule profile and the test-vector extension hook (profile.ts); default: QUIC, no hook. */
+  readonly profile?: Pick<TlsCommonConfig, 'profile' | 'shapeExtensions'>;
 }
 
 /** A built ClientHello. */
@@ -63,6 +69,8 @@ export interface BuiltClientHello {
   readonly message: Uint8Array;
   /** The PSK offered, if any. */
   readonly psk: OfferedPsk | undefined;
+  /** Codes of the uninterpreted extensions sent (only a test-vector hook adds any, profile.ts). */
+  readonly opaqueCodes: readonly number[];
 }
 
 const ENCODER = new TextEncoder();
@@ -83,11 +91,23 @@ export function isTicketUsable(ticket: SessionTicket, p: { cipherSuites: readonl
 }
 
 /**
+ * Whether to offer 0-RTT with a usable `ticket`: RFC 9001 §4.6.1 only when its max_early_data_size
+ * is 0xffffffff (in the test-vector profile, any non-zero size: RFC 8446 §4.2.10); RFC 8446
+ * §4.2.10: with the ALPN of the original connection ('' = none, test-vector profile only).
+ */
+export function mayOfferEarlyData(ticket: SessionTicket, c: Pick<TlsClientConfig, 'enableEarlyData' | 'alpnProtocols' | 'profile'>): boolean {
+  if (c.enableEarlyData !== true) return false;
+  if (isQuicProfile(c)) return ticket.maxEarlyData === QUIC_EARLY_DATA && c.alpnProtocols.includes(ticket.alpn);
+  return ticket.maxEarlyData > 0 && (ticket.alpn === '' ? c.alpnProtocols.length === 0 : c.alpnProtocols.includes(ticket.alpn));
+}
+
+/**
  * Builds the ClientHello message; with a PSK, computes the binder over the truncated message
  * (RFC 8446 §4.2.11.2) and returns the early key schedule.
  */
 export function buildClientHello(p: ClientHelloParameters): BuiltClientHello {
-  const extensions: ClientHelloExtension[] = [];
+  let extensions: ClientHelloExtension[] = [];
+  const quic = isQuicProfile(p.profile ?? {});
   // RFC 6066 §3: "Literal IPv4 and IPv6 addresses are not permitted in "HostName"."
   if (p.serverName !== undefined && parseIpAddress(p.serverName) === undefined) {
     extensions.push({ type: 'server_name', serverNames: [{ nameType: 0, name: p.serverName }] });
@@ -97,12 +117,12 @@ export function buildClientHello(p: ClientHelloParameters): BuiltClientHello {
     { type: 'supported_groups', groups: p.groups.map(namedGroupCode) },
     { type: 'signature_algorithms', schemes: p.signatureSchemes.map(signatureSchemeCode) },
     { type: 'key_share', shares: [p.keyShare] },
-    // RFC 9001 §8.1: "Unless another mechanism is used for agreeing on an application protocol,
-    // endpoints MUST use ALPN for this purpose."
-    { type: 'application_layer_protocol_negotiation', protocols: p.alpnProtocols.map((a) => ENCODER.encode(a)) },
-    // RFC 9001 §8.2: "endpoints MUST send the quic_transport_parameters extension".
-    { type: 'quic_transport_parameters', data: p.transportParameters },
   );
+  // RFC 9001 §8.1: "Unless another mechanism is used for agreeing on an application protocol,
+  // endpoints MUST use ALPN for this purpose."
+  if (quic || p.alpnProtocols.length > 0) extensions.push({ type: 'application_layer_protocol_negotiation', protocols: p.alpnProtocols.map((a) => ENCODER.encode(a)) });
+  // RFC 9001 §8.2: "endpoints MUST send the quic_transport_parameters extension".
+  if (quic) extensions.push({ type: 'quic_transport_parameters', data: p.transportParameters });
   if (p.cookie !== undefined) extensions.push({ type: 'cookie', cookie: p.cookie });
   const suite = p.psk === undefined ? undefined : cipherSuiteById(p.psk.ticket.suite);
   if (p.psk !== undefined && suite !== undefined) {
@@ -117,6 +137,7 @@ export function buildClientHello(p: ClientHelloParameters): BuiltClientHello {
       binders: [new Uint8Array(suite.hashLength)],
     });
   }
+  extensions = shapedExtensions(p.profile ?? {}, 'client_hello', extensions);
   const hello: ClientHello = {
     msgType: 'client_hello',
     legacyVersion: LEGACY_VERSION,
@@ -130,7 +151,8 @@ export function buildClientHello(p: ClientHelloParameters): BuiltClientHello {
   const w = Writer.alloc(sizeOfHandshakeMessage(hello));
   encodeHandshakeMessage(w, hello);
   const message = w.written();
-  if (p.psk === undefined || suite === undefined) return { message, psk: undefined };
+  const opaqueCodes = extensions.flatMap((e) => (e.type === 'opaque' ? [e.code] : []));
+  if (p.psk === undefined || suite === undefined) return { message, psk: undefined, opaqueCodes };
 
   // RFC 8446 §4.2.11.2: the binder is "computed in the same way as the Finished message but with
   // the BaseKey being the binder_key", over Transcript-Hash(Truncate(ClientHello1)) or, after an
@@ -142,5 +164,5 @@ export function buildClientHello(p: ClientHelloParameters): BuiltClientHello {
   const prefix = p.pskPrefix ?? new Transcript(p.provider, suite.hash);
   const binder = schedule.finishedVerifyData(schedule.binderKey('resumption'), prefix.hashWith(truncated));
   message.set(binder, message.length - suite.hashLength);
-  return { message, psk: { ticket: p.psk.ticket, schedule } };
+  return { message, psk: { ticket: p.psk.ticket, schedule }, opaqueCodes };
 }

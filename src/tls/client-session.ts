@@ -9,18 +9,24 @@
  * - RFC 9001 §4.1.3 (messages at the right encryption level, key changes at message boundaries),
  *   §4.1.4 (secrets per level), §4.6 (0-RTT: the early write secret right after the ClientHello;
  *   rejection learned from EncryptedExtensions), §6 (a TLS KeyUpdate is unexpected_message), §8.3
- *   (no EndOfEarlyData).
+ *   (no EndOfEarlyData; RFC 8446 §4.5's EndOfEarlyData is sent only in the 'rfc8448-test-vectors'
+ *   profile, profile.ts).
+ *
+ * Randomness is drawn from `config.random` in this order (the RFC 8448 replay depends on it):
+ * `start()` draws ClientHello.random (32 bytes), then the key-share private key (32 bytes); after
+ * a HelloRetryRequest, one more key-share private key (32 bytes). Nothing else is drawn.
  */
 import { CryptoError } from '../crypto/provider.js';
 import { cipherSuiteById, type CipherSuiteId, type CipherSuiteInfo } from '../crypto/suites.js';
-import { DEFAULT_CIPHER_SUITES, DEFAULT_GROUPS, DEFAULT_SIGNATURE_SCHEMES, MAX_TICKET_LIFETIME_S, QUIC_EARLY_DATA, constantTimeEqual } from './client-defaults.js';
+import { DEFAULT_CIPHER_SUITES, DEFAULT_GROUPS, DEFAULT_SIGNATURE_SCHEMES, MAX_TICKET_LIFETIME_S, constantTimeEqual } from './client-defaults.js';
 import type { NamedGroup, SignatureScheme, KeyExchange } from '../crypto/provider.js';
 import { randomBytes } from '../util/random.js';
 import { TlsAlert } from './alerts.js';
 import type { CertificateVerification } from './certificates/errors.js';
-import { checkServerCertificateVerify, clientCertificateMessage, clientCertificateVerifyMessage, verifyServerChainSync } from './client-auth.js';
+import { checkServerCertificateVerify, clientFlightBeforeFinished, verifyServerChainSync } from './client-auth.js';
 import { checkEncryptedExtensions, checkHelloRetryRequest, checkServerHello, type ClientOffer } from './client-checks.js';
-import { buildClientHello, isTicketUsable, type OfferedPsk } from './client-hello-builder.js';
+import { buildClientHello, isTicketUsable, mayOfferEarlyData, type OfferedPsk } from './client-hello-builder.js';
+import { isQuicProfile } from './profile.js';
 import { namedGroupCode } from './extension-codes.js';
 import { getExtension } from './extension-types.js';
 import { HandshakeReassembler, type RawHandshakeMessage } from './handshake-types.js';
@@ -73,6 +79,7 @@ export class TlsClientSession implements TlsSession {
   #verifying = false;
   readonly #queued: { level: CryptoLevel; message: RawHandshakeMessage }[] = [];
   #resumptionMaster: Uint8Array | undefined;
+  readonly #sentOpaqueCodes: number[] = [];
 
   /** @param config the client configuration (see `TlsClientConfig`). */
   constructor(config: TlsClientConfig) {
@@ -97,15 +104,13 @@ export class TlsClientSession implements TlsSession {
     this.#guard(() => {
       if (this.#state !== 'start') throw new TlsAlert('internal_error', 'start() called twice');
       const group = this.#groups[0];
-      if (group === undefined || this.#suites.length === 0 || this.#config.alpnProtocols.length === 0) {
+      if (group === undefined || this.#suites.length === 0 || (this.#config.alpnProtocols.length === 0 && isQuicProfile(this.#config))) {
         throw new TlsAlert('internal_error', 'the configuration needs a group, a cipher suite and an ALPN protocol');
       }
       this.#random = randomBytes(this.#config.random, 32);
       const ticket = this.#config.sessionTicket;
       const usable = ticket !== undefined && isTicketUsable(ticket, { cipherSuites: this.#suites, serverName: this.#config.serverName, wallMs });
-      // RFC 9001 §4.6.1: 0-RTT only with a ticket whose max_early_data_size is 0xffffffff; RFC 8446
-      // §4.2.10: with the ALPN of the original connection.
-      this.#earlyOffered = usable && this.#config.enableEarlyData === true && ticket.maxEarlyData === QUIC_EARLY_DATA && this.#config.alpnProtocols.includes(ticket.alpn);
+      this.#earlyOffered = usable && mayOfferEarlyData(ticket, this.#config);
       this.#sendHello(wallMs, group, usable ? ticket : undefined, undefined, undefined);
       this.#clientHello1 = this.#clientHello;
       this.#state = 'wait_sh';
@@ -167,6 +172,7 @@ export class TlsClientSession implements TlsSession {
       cipherSuites: this.#suites, groups: this.#groups, sharedGroup: this.#keyExchange!.group,
       pskSuite: this.#psk === undefined ? undefined : cipherSuiteById(this.#psk.ticket.suite),
       alpnProtocols: this.#config.alpnProtocols, serverNameSent: this.#config.serverName !== undefined, earlyDataOffered: this.#earlyOffered,
+      quic: isQuicProfile(this.#config), sentOpaqueCodes: this.#sentOpaqueCodes,
     };
   }
 
@@ -177,8 +183,9 @@ export class TlsClientSession implements TlsSession {
       keyShare: { group: namedGroupCode(group), keyExchange: this.#keyExchange.publicKey }, signatureSchemes: this.#schemes,
       serverName: this.#config.serverName, alpnProtocols: this.#config.alpnProtocols, transportParameters: this.#config.transportParameters,
       ...(ticket === undefined ? {} : { psk: { ticket, wallMs } }), earlyData: this.#earlyOffered,
-      ...(cookie === undefined ? {} : { cookie }), ...(prefix === undefined ? {} : { pskPrefix: prefix }),
+      ...(cookie === undefined ? {} : { cookie }), ...(prefix === undefined ? {} : { pskPrefix: prefix }), profile: this.#config,
     });
+    this.#sentOpaqueCodes.push(...built.opaqueCodes);
     this.#clientHello = built.message;
     this.#psk = built.psk;
     this.#events.push({ type: 'crypto_data', level: 'initial', data: built.message });
@@ -203,9 +210,11 @@ export class TlsClientSession implements TlsSession {
             this.#earlyData = 'accepted';
           }
           this.#alpn = ee.alpn;
-          this.#serverParameters = ee.transportParameters;
           this.#transcript!.add(raw.raw);
-          this.#events.push({ type: 'peer_transport_parameters', data: ee.transportParameters });
+          if (ee.transportParameters !== undefined) {
+            this.#serverParameters = ee.transportParameters;
+            this.#events.push({ type: 'peer_transport_parameters', data: ee.transportParameters });
+          }
           this.#state = this.#resumed ? 'wait_finished' : 'wait_cert_cr';
           return;
         }
@@ -340,17 +349,10 @@ export class TlsClientSession implements TlsSession {
     const clientAp = schedule.clientApplicationTrafficSecret0(finishedHash);
     const serverAp = schedule.serverApplicationTrafficSecret0(finishedHash);
     const exporter = schedule.exporterMasterSecret(finishedHash);
-    const flight: Uint8Array[] = [];
-    if (this.#certRequest !== undefined) {
-      const { certificate, scheme } = clientCertificateMessage(this.#certRequest.context, this.#certRequest.schemes, this.#config.clientCertificate);
-      transcript.add(certificate);
-      flight.push(certificate);
-      if (scheme !== undefined) {
-        const cv = clientCertificateVerifyMessage(this.#config.clientCertificate!.key, scheme, transcript.hash());
-        transcript.add(cv);
-        flight.push(cv);
-      }
-    }
+    const flight = clientFlightBeforeFinished({
+      endOfEarlyData: this.#earlyData === 'accepted' && !isQuicProfile(this.#config), certRequest: this.#certRequest,
+      certified: this.#config.clientCertificate, transcript,
+    });
     const finished = serializeHandshakeMessage({ msgType: 'finished', verifyData: schedule.finishedVerifyData(this.#clientHs, transcript.hash()) });
     transcript.add(finished);
     flight.push(finished);

@@ -6,7 +6,8 @@
  *   §4.3.2 CertificateRequest, §4.4.2 Certificate, §4.6.1 NewSessionTicket.
  * - RFC 9001 §8.1 (ALPN in EncryptedExtensions), §8.2 (quic_transport_parameters in
  *   EncryptedExtensions), §4.6.1 (max_early_data_size 0xffffffff), §4.6.2 (early_data in EE
- *   accepts 0-RTT).
+ *   accepts 0-RTT); in the 'rfc8448-test-vectors' profile (profile.ts) ALPN and transport
+ *   parameters only when negotiated, and the blocks reshaped by the test hook.
  */
 import type { CipherSuiteInfo } from '../crypto/suites.js';
 import type { SignatureScheme } from '../crypto/provider.js';
@@ -17,7 +18,8 @@ import type { HelloRetryRequest, ServerHello } from './hello-messages.js';
 import type { KeySchedule } from './key-schedule.js';
 import { serializeHandshakeMessage, type Certificate, type CertificateRequest, type EncryptedExtensions, type HandshakeMessage, type NewSessionTicket } from './messages.js';
 import { certificateVerifyContent } from './server-negotiation.js';
-import type { CertifiedKey } from './session-types.js';
+import { shapedExtensions } from './profile.js';
+import type { CertifiedKey, TlsCommonConfig } from './session-types.js';
 import type { Transcript } from './transcript.js';
 
 /** RFC 9001 §4.6.1: "the max_early_data_size parameter MUST be set to 0xffffffff" when 0-RTT is allowed. */
@@ -72,12 +74,14 @@ export function buildServerHello(
   };
 }
 
-/** EncryptedExtensions (RFC 8446 §4.3.1) with ALPN, our transport parameters and early_data if 0-RTT is accepted. */
-export function buildEncryptedExtensions(alpn: Uint8Array, transportParameters: Uint8Array, acknowledgeServerName: boolean, acceptEarlyData: boolean): EncryptedExtensions {
-  const extensions: EncryptedExtensionsExtension[] = [
-    { type: 'application_layer_protocol_negotiation', protocols: [alpn] },
-    { type: 'quic_transport_parameters', data: transportParameters },
-  ];
+/**
+ * EncryptedExtensions (RFC 8446 §4.3.1) with ALPN, our transport parameters and early_data if 0-RTT
+ * is accepted (`alpn` / `transportParameters` undefined: omitted, test-vector profile only).
+ */
+export function buildEncryptedExtensions(alpn: Uint8Array | undefined, transportParameters: Uint8Array | undefined, acknowledgeServerName: boolean, acceptEarlyData: boolean): EncryptedExtensions {
+  const extensions: EncryptedExtensionsExtension[] = [];
+  if (alpn !== undefined) extensions.push({ type: 'application_layer_protocol_negotiation', protocols: [alpn] });
+  if (transportParameters !== undefined) extensions.push({ type: 'quic_transport_parameters', data: transportParameters });
   // RFC 6066 §3: a server that uses the name sends an empty server_name extension.
   if (acknowledgeServerName) extensions.push({ type: 'server_name', serverNames: [] });
   // RFC 8446 §4.2.10: "If the server ... accepts the early data, it MUST ... include the
@@ -122,14 +126,18 @@ export interface ServerFlightInput {
   readonly transcript: Transcript;
   readonly keySchedule: KeySchedule;
   readonly serverHandshakeSecret: Uint8Array;
-  readonly alpn: Uint8Array;
-  readonly transportParameters: Uint8Array;
+  /** The ALPN protocol; undefined only in the test-vector profile (no ALPN negotiated). */
+  readonly alpn: Uint8Array | undefined;
+  /** Our transport parameters; undefined only in the test-vector profile (the client sent none). */
+  readonly transportParameters: Uint8Array | undefined;
   readonly acknowledgeServerName: boolean;
   readonly acceptEarlyData: boolean;
   /** Non-empty: send a CertificateRequest with these schemes. */
   readonly requestedSchemes: readonly SignatureScheme[];
   /** The certificate and signature scheme of a full handshake; undefined when resuming. */
   readonly certified: { readonly key: CertifiedKey; readonly scheme: SignatureScheme } | undefined;
+  /** The rule profile and the test-vector extension hook (profile.ts). */
+  readonly profile: Pick<TlsCommonConfig, 'profile' | 'shapeExtensions'>;
 }
 
 /**
@@ -143,8 +151,12 @@ export function buildServerFlight(o: ServerFlightInput): Uint8Array {
     o.transcript.add(bytes);
     flight.push(bytes);
   };
-  send(buildEncryptedExtensions(o.alpn, o.transportParameters, o.acknowledgeServerName, o.acceptEarlyData));
-  if (o.requestedSchemes.length > 0) send(buildCertificateRequest(o.requestedSchemes));
+  const ee = buildEncryptedExtensions(o.alpn, o.transportParameters, o.acknowledgeServerName, o.acceptEarlyData);
+  send({ ...ee, extensions: shapedExtensions(o.profile, 'encrypted_extensions', ee.extensions) });
+  if (o.requestedSchemes.length > 0) {
+    const cr = buildCertificateRequest(o.requestedSchemes);
+    send({ ...cr, extensions: shapedExtensions(o.profile, 'certificate_request', cr.extensions) });
+  }
   if (o.certified !== undefined) {
     send(buildCertificate(o.certified.key.chain));
     // RFC 8446 §4.4.3: the signature covers 64 spaces, "TLS 1.3, server CertificateVerify",

@@ -7,10 +7,12 @@
  * - RFC 8446 §4.1.1 (cryptographic negotiation), §4.1.2 (legacy fields), §4.2.1
  *   supported_versions, §4.2.3 signature_algorithms, §4.2.7 supported_groups, §4.2.8 key_share,
  *   §9.2 (mandatory extensions).
- * - RFC 9001 §8.1 (ALPN), §8.2 (quic_transport_parameters), §8.4 (legacy_session_id).
+ * - RFC 9001 §8.1 (ALPN), §8.2 (quic_transport_parameters), §8.4 (legacy_session_id); §8.1 and
+ *   §8.2 are relaxed in the 'rfc8448-test-vectors' profile (profile.ts).
  */
 import { cipherSuiteById, type CipherSuiteId, type CipherSuiteInfo } from '../crypto/suites.js';
-import type { NamedGroup, SignatureScheme } from '../crypto/provider.js';
+import { CryptoError, type CryptoProvider, type KeyExchange, type NamedGroup, type SignatureScheme } from '../crypto/provider.js';
+import { randomBytes, type RandomSource } from '../util/random.js';
 import { TransportError, TransportErrorCode } from '../wire/errors.js';
 import { TlsAlert } from './alerts.js';
 import { LEGACY_VERSION, TLS13_VERSION, namedGroupCode, signatureSchemeOf } from './extension-codes.js';
@@ -30,11 +32,12 @@ export const DEFAULT_SIGNATURE_SCHEMES: readonly SignatureScheme[] = [
 
 /**
  * The checks every QUIC ClientHello must pass before negotiation; returns its
- * quic_transport_parameters body.
+ * quic_transport_parameters body (undefined: absent, allowed only when `quic` is false, i.e. in
+ * the test-vector profile).
  * @throws TlsAlert protocol_version, illegal_parameter or missing_extension;
  *   TransportError PROTOCOL_VIOLATION for a non-empty legacy_session_id.
  */
-export function checkClientHello(ch: ClientHello): Uint8Array {
+export function checkClientHello(ch: ClientHello, quic = true): Uint8Array | undefined {
   // RFC 8446 §4.2.1: "If this extension is not present, servers which are compliant with this
   // specification and which also support TLS 1.2 MUST negotiate TLS 1.2" -- we have no TLS 1.2,
   // and "If the "supported_versions" extension in the ClientHello contains no versions supported by
@@ -61,8 +64,8 @@ export function checkClientHello(ch: ClientHello): Uint8Array {
   // quic_transport_parameters extension MUST close the connection with an error of type 0x016d
   // (equivalent to a fatal TLS missing_extension alert".
   const tp = getExtension(ch.extensions, 'quic_transport_parameters');
-  if (tp === undefined) throw new TlsAlert('missing_extension', 'ClientHello without quic_transport_parameters');
-  return tp.data;
+  if (tp === undefined && quic) throw new TlsAlert('missing_extension', 'ClientHello without quic_transport_parameters');
+  return tp?.data;
 }
 
 /**
@@ -143,11 +146,13 @@ const utf8 = new TextDecoder('utf-8', { fatal: false });
 const utf8Encoder = new TextEncoder();
 
 /**
- * The ALPN protocol, by our preference among the client's.
+ * The ALPN protocol, by our preference among the client's; undefined when the client sent no ALPN
+ * and `quic` is false (test-vector profile: TLS without ALPN, RFC 7301 §3.1).
  * @throws TlsAlert no_application_protocol when there is none in common or no ALPN at all.
  */
-export function chooseAlpn(ch: ClientHello, ours: readonly string[]): { readonly name: string; readonly bytes: Uint8Array } {
+export function chooseAlpn(ch: ClientHello, ours: readonly string[], quic = true): { readonly name: string; readonly bytes: Uint8Array } | undefined {
   const ext = getExtension(ch.extensions, 'application_layer_protocol_negotiation');
+  if (ext === undefined && !quic) return undefined;
   const offered = ext === undefined ? [] : ext.protocols.map((p) => utf8.decode(p));
   for (const name of ours) {
     if (offered.includes(name)) return { name, bytes: utf8Encoder.encode(name) };
@@ -179,4 +184,18 @@ export function certificateVerifyContent(side: 'server' | 'client', transcriptHa
   out[64 + context.length] = 0;
   out.set(transcriptHash, 64 + context.length + 1);
   return out;
+}
+
+/**
+ * The server's ephemeral key pair for `group`, from 32 bytes drawn from `random`. A random 32-byte
+ * string is a valid scalar except with negligible probability (P-256): drawn again up to 3 times.
+ */
+export function createServerKeyExchange(provider: CryptoProvider, random: RandomSource, group: NamedGroup): KeyExchange {
+  for (let i = 0; ; i++) {
+    try {
+      return provider.createKeyExchange(group, randomBytes(random, 32));
+    } catch (e) {
+      if (!(e instanceof CryptoError) || i >= 3) throw e;
+    }
+  }
 }

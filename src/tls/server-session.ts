@@ -12,6 +12,15 @@
  *   write secret is released with its Finished), §4.6 (0-RTT), §6 (no TLS KeyUpdate), §8.3 (no
  *   EndOfEarlyData).
  *
+ * In the 'rfc8448-test-vectors' profile (profile.ts) the QUIC-only rules are relaxed (ALPN and
+ * transport parameters optional, any max_early_data_size, EndOfEarlyData expected after an
+ * accepted 0-RTT, as 'handshake' CRYPTO data) and the test hook reshapes our extension blocks.
+ *
+ * Randomness is drawn from `config.random` in this order (the RFC 8448 replay depends on it): the
+ * key-share private key (32 bytes; redrawn, at most 3 times, if not a valid scalar), then
+ * ServerHello.random (32); a HelloRetryRequest draws nothing; after the client Finished, per
+ * ticket, ticket_age_add (4 bytes) then whatever `TicketStore.seal` draws.
+ *
  * Negotiation is in server-negotiation.ts, PSK selection in server-psk.ts, message building in
  * server-flight.ts, the sealed ticket format in server-ticket.ts; this file only sequences them.
  */
@@ -32,8 +41,9 @@ import { decodeHandshakeMessage, serializeHandshakeMessage, type Certificate, ty
 import { DEFAULT_TICKET_LIFETIME_MS, QUIC_MAX_EARLY_DATA, buildHelloRetryRequest, buildServerFlight, buildServerHello } from './server-flight.js';
 import {
   DEFAULT_GROUPS, DEFAULT_SERVER_SUITES, DEFAULT_SIGNATURE_SCHEMES, certificateVerifyContent, checkClientHello, chooseAlpn,
-  chooseCipherSuite, chooseGroup, chooseSignatureScheme, clientServerName,
+  chooseCipherSuite, chooseGroup, chooseSignatureScheme, clientServerName, createServerKeyExchange,
 } from './server-negotiation.js';
+import { isQuicProfile, shapedExtensions } from './profile.js';
 import { selectPsk, timingSafeEqual, type AcceptedPsk } from './server-psk.js';
 import { issueTickets } from './server-ticket.js';
 import type { CertifiedKey, EncryptionLevel, TlsEvent, TlsServerConfig, TlsSession } from './session-types.js';
@@ -42,7 +52,7 @@ import { Transcript } from './transcript.js';
 type CryptoLevel = Exclude<EncryptionLevel, 'early'>;
 
 /** RFC 8446 Appendix A.2 states, as this implementation names them. */
-type ServerState = 'wait_client_hello' | 'wait_client_hello_2' | 'wait_certificate' | 'wait_certificate_result' | 'wait_certificate_verify' | 'wait_finished' | 'connected';
+type ServerState = 'wait_client_hello' | 'wait_client_hello_2' | 'wait_end_of_early_data' | 'wait_certificate' | 'wait_certificate_result' | 'wait_certificate_verify' | 'wait_finished' | 'connected';
 
 /** Messages buffered while the client certificate is being verified (CertificateVerify, Finished). */
 const MAX_BUFFERED_MESSAGES = 2;
@@ -51,6 +61,8 @@ const MAX_BUFFERED_MESSAGES = 2;
 const EXPECTED: Readonly<Record<ServerState, { level: CryptoLevel; type: number | undefined }>> = {
   wait_client_hello: { level: 'initial', type: HandshakeType.client_hello },
   wait_client_hello_2: { level: 'initial', type: HandshakeType.client_hello },
+  // Test-vector profile only (RFC 8446 §4.5); see #dispatch.
+  wait_end_of_early_data: { level: 'handshake', type: HandshakeType.end_of_early_data },
   wait_certificate: { level: 'handshake', type: HandshakeType.certificate },
   wait_certificate_result: { level: 'handshake', type: undefined },
   wait_certificate_verify: { level: 'handshake', type: HandshakeType.certificate_verify },
@@ -160,7 +172,7 @@ export class TlsServerSession implements TlsSession {
     // EndOfEarlyData message. A server MUST treat receipt of a CRYPTO frame in a 0-RTT packet as
     // a connection error of type PROTOCOL_VIOLATION" -- and an EndOfEarlyData as unexpected.
     if (raw.type === HandshakeType.key_update) throw new TlsAlert('unexpected_message', 'TLS KeyUpdate is forbidden in QUIC');
-    if (raw.type === HandshakeType.end_of_early_data) throw new TlsAlert('unexpected_message', 'EndOfEarlyData is forbidden in QUIC');
+    if (raw.type === HandshakeType.end_of_early_data && isQuicProfile(this.#config)) throw new TlsAlert('unexpected_message', 'EndOfEarlyData is forbidden in QUIC');
     const expected = EXPECTED[this.#state];
     if (this.#state === 'wait_certificate_result' && level === 'handshake') {
       // The client's CertificateVerify and Finished wait for the asynchronous chain check.
@@ -180,6 +192,11 @@ export class TlsServerSession implements TlsSession {
   #handle(wallMs: number, m: HandshakeMessage, raw: Uint8Array): void {
     switch (m.msgType) {
       case 'client_hello': return this.#onClientHello(wallMs, m, raw);
+      case 'end_of_early_data':
+        // RFC 8446 §4.5 (test-vector profile only): EndOfEarlyData enters the transcript.
+        this.#negotiated!.transcript.add(raw);
+        this.#state = this.#negotiated!.requestedSchemes.length > 0 ? 'wait_certificate' : 'wait_finished';
+        return;
       case 'certificate': return this.#onCertificate(m, raw);
       case 'certificate_verify': return this.#onCertificateVerify(m, raw);
       case 'finished': return this.#onFinished(wallMs, m, raw);
@@ -192,9 +209,10 @@ export class TlsServerSession implements TlsSession {
     const retry = this.#retry;
     // RFC 9001 §4.1.3: the keys change after the ClientHello, so it must end the Initial data.
     if (!this.#reassemblers.initial.isAtMessageBoundary) throw new TlsAlert('unexpected_message', 'data after the ClientHello at the Initial level');
-    const peerTransportParameters = checkClientHello(ch);
+    const quic = isQuicProfile(config);
+    const peerTransportParameters = checkClientHello(ch, quic);
     const suite = chooseCipherSuite(ch, config.cipherSuites ?? DEFAULT_SERVER_SUITES);
-    const alpn = chooseAlpn(ch, config.alpnProtocols);
+    const alpn = chooseAlpn(ch, config.alpnProtocols, quic);
     const choice = chooseGroup(ch, config.groups ?? DEFAULT_GROUPS);
     const earlyOffered = getExtension(ch.extensions, 'early_data') !== undefined;
     this.#clientRandom = ch.random.slice();
@@ -205,7 +223,8 @@ export class TlsServerSession implements TlsSession {
       const transcript = new Transcript(config.provider, suite.hash);
       // RFC 8446 §4.4.1: ClientHello1 is replaced by message_hash(Hash(ClientHello1)).
       transcript.add(raw).replaceWithMessageHash();
-      const hrr = serializeHandshakeMessage(buildHelloRetryRequest(suite, namedGroupCode(choice.group), ch.legacySessionId));
+      const hrrMessage = buildHelloRetryRequest(suite, namedGroupCode(choice.group), ch.legacySessionId);
+      const hrr = serializeHandshakeMessage({ ...hrrMessage, extensions: shapedExtensions(config, 'hello_retry_request', hrrMessage.extensions) });
       transcript.add(hrr);
       this.#retry = { suite, group: choice.group, transcript, earlyOffered };
       this.#state = 'wait_client_hello_2';
@@ -232,7 +251,7 @@ export class TlsServerSession implements TlsSession {
       ? undefined
       : selectPsk({ clientHello: ch, rawClientHello: raw, transcript, suite, store: config.tickets.store, provider: config.provider, wallMs, serverName });
     transcript.add(raw);
-    this.#emit({ type: 'peer_transport_parameters', data: peerTransportParameters.slice() });
+    if (peerTransportParameters !== undefined) this.#emit({ type: 'peer_transport_parameters', data: peerTransportParameters.slice() });
 
     const keySchedule = psk?.keySchedule ?? new KeySchedule(config.provider, suite.hash);
     if (psk === undefined) keySchedule.early();
@@ -240,8 +259,9 @@ export class TlsServerSession implements TlsSession {
     // cipher suite and ALPN as the ticket's connection, and (RFC 9000 §7.4.1) the same transport
     // parameters we remembered; never after a HelloRetryRequest.
     const acceptEarly = config.enableEarlyData === true && earlyOffered && retry === undefined && psk !== undefined
-      && psk.index === 0 && psk.fresh && psk.contents.maxEarlyData === QUIC_MAX_EARLY_DATA && psk.contents.suite === suite.id
-      && psk.contents.alpn === alpn.name && bytesEqual(psk.contents.transportParameters, config.transportParameters);
+      && psk.index === 0 && psk.fresh && (quic ? psk.contents.maxEarlyData === QUIC_MAX_EARLY_DATA : psk.contents.maxEarlyData > 0)
+      && psk.contents.suite === suite.id && psk.contents.alpn === (alpn?.name ?? '')
+      && bytesEqual(psk.contents.transportParameters, quic ? config.transportParameters : new Uint8Array(0));
     const earlyData = acceptEarly ? 'accepted' : earlyOffered || retry?.earlyOffered === true ? 'rejected' : 'not_offered';
     if (acceptEarly) {
       this.#secret('early', 'read', suite, keySchedule.clientEarlyTrafficSecret(transcript.hash()), 'CLIENT_EARLY_TRAFFIC_SECRET');
@@ -256,7 +276,7 @@ export class TlsServerSession implements TlsSession {
     }
 
     // RFC 8446 §4.2.8: the server's share is in the same group as the client's.
-    const exchange = this.#createKeyExchange(choice.group);
+    const exchange = createServerKeyExchange(config.provider, config.random, choice.group);
     let shared: Uint8Array;
     try {
       shared = exchange.computeSecret(choice.share.keyExchange);
@@ -266,9 +286,8 @@ export class TlsServerSession implements TlsSession {
       if (e instanceof CryptoError) throw new TlsAlert('illegal_parameter', `invalid ${choice.group} key share: ${e.message}`);
       throw e;
     }
-    const serverHello = serializeHandshakeMessage(buildServerHello(
-      randomBytes(config.random, 32), suite, { group: namedGroupCode(choice.group), keyExchange: exchange.publicKey }, psk?.index, ch.legacySessionId,
-    ));
+    const sh = buildServerHello(randomBytes(config.random, 32), suite, { group: namedGroupCode(choice.group), keyExchange: exchange.publicKey }, psk?.index, ch.legacySessionId);
+    const serverHello = serializeHandshakeMessage({ ...sh, extensions: shapedExtensions(config, 'server_hello', sh.extensions) });
     transcript.add(serverHello);
     keySchedule.handshake(shared);
     keySchedule.dropEarlySecret();
@@ -281,7 +300,8 @@ export class TlsServerSession implements TlsSession {
 
     const requestedSchemes = certified !== undefined && config.clientAuthentication !== undefined ? config.signatureSchemes ?? DEFAULT_SIGNATURE_SCHEMES : [];
     const flight = buildServerFlight({
-      transcript, keySchedule, serverHandshakeSecret, alpn: alpn.bytes, transportParameters: config.transportParameters,
+      transcript, keySchedule, serverHandshakeSecret, alpn: alpn?.bytes, profile: config,
+      transportParameters: quic || peerTransportParameters !== undefined ? config.transportParameters : undefined,
       acknowledgeServerName: serverName !== undefined, acceptEarlyData: acceptEarly, requestedSchemes, certified,
     });
     const finishedHash = transcript.hash();
@@ -297,23 +317,11 @@ export class TlsServerSession implements TlsSession {
     this.#emit({ type: 'key_log', line: keyLogLine('EXPORTER_SECRET', this.#clientRandom, keySchedule.exporterMasterSecret(finishedHash)) });
 
     this.#negotiated = {
-      suite, keySchedule, transcript, clientHandshakeSecret, clientApplicationSecret, alpn: alpn.name, serverName,
+      suite, keySchedule, transcript, clientHandshakeSecret, clientApplicationSecret, alpn: alpn?.name ?? '', serverName,
       resumed: psk !== undefined, earlyData, requestedSchemes,
     };
     this.#retry = undefined;
-    this.#state = requestedSchemes.length > 0 ? 'wait_certificate' : 'wait_finished';
-  }
-
-  #createKeyExchange(group: NamedGroup): ReturnType<TlsServerConfig['provider']['createKeyExchange']> {
-    // A random 32-byte string is a valid scalar except with negligible probability (P-256);
-    // draw again a few times before giving up.
-    for (let i = 0; ; i++) {
-      try {
-        return this.#config.provider.createKeyExchange(group, randomBytes(this.#config.random, 32));
-      } catch (e) {
-        if (!(e instanceof CryptoError) || i >= 3) throw e;
-      }
-    }
+    this.#state = acceptEarly && !quic ? 'wait_end_of_early_data' : requestedSchemes.length > 0 ? 'wait_certificate' : 'wait_finished';
   }
 
   #onCertificate(m: Certificate, raw: Uint8Array): void {

@@ -18,6 +18,7 @@ import type { CipherSuiteInfo } from '../crypto/suites.js';
 import type { CryptoProvider, NamedGroup, SignatureScheme, SigningKey } from '../crypto/provider.js';
 import type { RandomSource } from '../util/random.js';
 import type { CertificateVerification } from './certificates/errors.js';
+import type { ExtensionShaper, TlsProfile } from './profile.js';
 
 /**
  * QUIC encryption levels (RFC 9001 §4.1.4): where CRYPTO data is sent and which keys protect it.
@@ -77,17 +78,24 @@ export interface TlsCommonConfig {
   readonly groups?: readonly NamedGroup[];
   /** Signature schemes accepted from the peer, in preference order. */
   readonly signatureSchemes?: readonly SignatureScheme[];
-  /** Our QUIC transport parameters, encoded (src/wire/transport-parameters.ts). */
+  /** Our QUIC transport parameters, encoded (src/wire/transport-parameters.ts); not sent in the test-vector profile. */
   readonly transportParameters: Uint8Array;
   /** Largest handshake message accepted (default 64 KiB). */
   readonly maxHandshakeMessageSize?: number;
+  /**
+   * 'quic' (default): RFC 9001 rules. 'rfc8448-test-vectors': only for replaying RFC 8448's
+   * TLS-over-TCP traces; relaxes the QUIC-only rules and nothing else (profile.ts).
+   */
+  readonly profile?: TlsProfile;
+  /** Test-vector hook reshaping our messages' extension blocks; 'rfc8448-test-vectors' only (profile.ts). */
+  readonly shapeExtensions?: ExtensionShaper;
 }
 
 /** Client options. */
 export interface TlsClientConfig extends TlsCommonConfig {
   /** server_name to send and verify; an IP address is verified but not sent (RFC 6066 §3). */
   readonly serverName?: string;
-  /** ALPN protocols offered, in preference order; at least one (RFC 9001 §8.1). */
+  /** ALPN protocols offered, in preference order; at least one (RFC 9001 §8.1; may be empty only in the test-vector profile). */
   readonly alpnProtocols: readonly string[];
   readonly verification: ServerVerification;
   /** Offered when the server asks for a certificate (RFC 8446 §4.4.2). */
