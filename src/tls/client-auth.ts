@@ -9,6 +9,7 @@
 import type { CryptoProvider, SignatureScheme } from '../crypto/provider.js';
 import { TlsAlert } from './alerts.js';
 import { certificateFailure, type CertificateVerification } from './certificates/errors.js';
+import { certificateVerifyContent } from './common.js';
 import { parseCertificate } from './certificates/parse.js';
 import { verifyPinnedCertificate } from './certificates/pinning.js';
 import { signatureSchemeCode, signatureSchemeOf } from './extension-codes.js';
@@ -16,23 +17,6 @@ import type { Certificate, CertificateVerify } from './messages.js';
 import { serializeHandshakeMessage } from './messages.js';
 import type { CertifiedKey, ServerVerification } from './session-types.js';
 import type { Transcript } from './transcript.js';
-
-const ENCODER = new TextEncoder();
-
-/**
- * The content a CertificateVerify signs (RFC 8446 §4.4.3): 64 bytes of 0x20, the context string
- * ("TLS 1.3, server CertificateVerify" or "TLS 1.3, client CertificateVerify"), a 0 byte, and the
- * transcript hash through Certificate.
- */
-export function certificateVerifyContent(side: 'server' | 'client', transcriptHash: Uint8Array): Uint8Array {
-  const context = ENCODER.encode(`TLS 1.3, ${side} CertificateVerify`);
-  const out = new Uint8Array(64 + context.length + 1 + transcriptHash.length);
-  out.fill(0x20, 0, 64);
-  out.set(context, 64);
-  out[64 + context.length] = 0;
-  out.set(transcriptHash, 64 + context.length + 1);
-  return out;
-}
 
 /**
  * Checks the server's CertificateVerify against the leaf's SubjectPublicKeyInfo.

@@ -24,7 +24,7 @@ import { KeySchedule } from './key-schedule.js';
 import { encodeHandshakeMessage, sizeOfHandshakeMessage } from './messages.js';
 import { isQuicProfile, shapedExtensions } from './profile.js';
 import type { SessionTicket, TlsClientConfig, TlsCommonConfig } from './session-types.js';
-import { QUIC_EARLY_DATA } from './client-defaults.js';
+import { QUIC_EARLY_DATA } from './common.js';
 import { Transcript, truncateClientHello } from './transcript.js';
 
 /** The PSK part of a ClientHello: the ticket offered and its derived early key schedule. */

@@ -18,7 +18,8 @@
  */
 import { CryptoError } from '../crypto/provider.js';
 import { cipherSuiteById, type CipherSuiteId, type CipherSuiteInfo } from '../crypto/suites.js';
-import { DEFAULT_CIPHER_SUITES, DEFAULT_GROUPS, DEFAULT_SIGNATURE_SCHEMES, MAX_TICKET_LIFETIME_S, constantTimeEqual } from './client-defaults.js';
+import { DEFAULT_CIPHER_SUITES, DEFAULT_GROUPS, DEFAULT_SIGNATURE_SCHEMES, MAX_TICKET_LIFETIME_S } from './common.js';
+import { constantTimeEqual } from '../util/bytes.js';
 import type { NamedGroup, SignatureScheme, KeyExchange } from '../crypto/provider.js';
 import { randomBytes } from '../util/random.js';
 import { TlsAlert } from './alerts.js';

@@ -17,16 +17,12 @@ import type { EncryptedExtensionsExtension, KeyShareEntry, ServerHelloExtension 
 import type { HelloRetryRequest, ServerHello } from './hello-messages.js';
 import type { KeySchedule } from './key-schedule.js';
 import { serializeHandshakeMessage, type Certificate, type CertificateRequest, type EncryptedExtensions, type HandshakeMessage, type NewSessionTicket } from './messages.js';
-import { certificateVerifyContent } from './server-negotiation.js';
+import { certificateVerifyContent } from './common.js';
 import { shapedExtensions } from './profile.js';
 import type { CertifiedKey, TlsCommonConfig } from './session-types.js';
 import type { Transcript } from './transcript.js';
 
-/** RFC 9001 §4.6.1: "the max_early_data_size parameter MUST be set to 0xffffffff" when 0-RTT is allowed. */
-export const QUIC_MAX_EARLY_DATA = 0xffffffff;
 
-/** RFC 8446 §4.6.1: "Servers MUST NOT use any value greater than 604800 seconds (7 days)". */
-export const MAX_TICKET_LIFETIME_MS = 604_800_000;
 
 /** Default ticket lifetime: one day. */
 export const DEFAULT_TICKET_LIFETIME_MS = 86_400_000;

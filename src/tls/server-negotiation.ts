@@ -19,17 +19,6 @@ import { LEGACY_VERSION, TLS13_VERSION, namedGroupCode, signatureSchemeOf } from
 import { getExtension, type KeyShareEntry } from './extensions.js';
 import type { ClientHello } from './hello-messages.js';
 
-/** Default cipher suites, in preference order (session-types.ts: AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305). */
-export const DEFAULT_SERVER_SUITES: readonly CipherSuiteId[] = [0x1301, 0x1302, 0x1303];
-
-/** Default key-exchange groups, in preference order. */
-export const DEFAULT_GROUPS: readonly NamedGroup[] = ['x25519', 'secp256r1'];
-
-/** Default signature schemes accepted from a client certificate, in preference order. */
-export const DEFAULT_SIGNATURE_SCHEMES: readonly SignatureScheme[] = [
-  'ecdsa_secp256r1_sha256', 'ed25519', 'rsa_pss_rsae_sha256', 'ecdsa_secp384r1_sha384', 'rsa_pss_rsae_sha384', 'rsa_pss_rsae_sha512',
-];
-
 /**
  * The checks every QUIC ClientHello must pass before negotiation; returns its
  * quic_transport_parameters body (undefined: absent, allowed only when `quic` is false, i.e. in
@@ -168,22 +157,6 @@ export function chooseAlpn(ch: ClientHello, ours: readonly string[], quic = true
 export function clientServerName(ch: ClientHello): string | undefined {
   const ext = getExtension(ch.extensions, 'server_name');
   return ext?.serverNames.find((n) => n.nameType === 0)?.name;
-}
-
-/** The RFC 8446 §4.4.3 content covered by a CertificateVerify signature. */
-export function certificateVerifyContent(side: 'server' | 'client', transcriptHash: Uint8Array): Uint8Array {
-  // RFC 8446 §4.4.3: "The digital signature is then computed over the concatenation of:
-  // - A string that consists of octet 32 (0x20) repeated 64 times
-  // - The context string
-  // - A single 0 byte which serves as the separator
-  // - The content to be signed" (Transcript-Hash(Handshake Context, Certificate)).
-  const context = utf8Encoder.encode(`TLS 1.3, ${side} CertificateVerify`);
-  const out = new Uint8Array(64 + context.length + 1 + transcriptHash.length);
-  out.fill(0x20, 0, 64);
-  out.set(context, 64);
-  out[64 + context.length] = 0;
-  out.set(transcriptHash, 64 + context.length + 1);
-  return out;
 }
 
 /**

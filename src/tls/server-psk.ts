@@ -10,7 +10,7 @@
  */
 import type { CryptoProvider } from '../crypto/provider.js';
 import { cipherSuiteById, type CipherSuiteInfo } from '../crypto/suites.js';
-import { Reader } from '../util/bytes.js';
+import { constantTimeEqual, Reader } from '../util/bytes.js';
 import { CodecError } from '../util/errors.js';
 import { TlsAlert } from './alerts.js';
 import { PskKeyExchangeMode } from './extension-codes.js';
@@ -48,14 +48,6 @@ export interface PskSelectionInput {
   readonly provider: CryptoProvider;
   readonly wallMs: number;
   readonly serverName: string | undefined;
-}
-
-/** Constant-time comparison of two byte strings. */
-export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
 }
 
 function openTicket(store: TicketStore, identity: Uint8Array): ServerTicketContents | undefined {
@@ -111,7 +103,7 @@ export function selectPsk(input: PskSelectionInput): AcceptedPsk | undefined {
     // RFC 8446 §4.2.11: "Prior to accepting PSK key establishment, the server MUST validate the
     // corresponding binder value ... If this value is not present or does not validate, the
     // server MUST abort the handshake." (§6.2: decrypt_error for a failed cryptographic check.)
-    if (!timingSafeEqual(expected, offered.binders[index]!)) {
+    if (!constantTimeEqual(expected, offered.binders[index]!)) {
       throw new TlsAlert('decrypt_error', `PSK binder ${index} does not verify`);
     }
     // RFC 8446 §8.1: "the server only allows each session ticket to be used once"; a used ticket

@@ -38,13 +38,15 @@ import type { ClientHello } from './hello-messages.js';
 import { KeySchedule } from './key-schedule.js';
 import { keyLogLine, type KeyLogLabel } from './key-log.js';
 import { decodeHandshakeMessage, serializeHandshakeMessage, type Certificate, type CertificateVerify, type Finished, type HandshakeMessage } from './messages.js';
-import { DEFAULT_TICKET_LIFETIME_MS, QUIC_MAX_EARLY_DATA, buildHelloRetryRequest, buildServerFlight, buildServerHello } from './server-flight.js';
+import { DEFAULT_CIPHER_SUITES, DEFAULT_GROUPS, DEFAULT_SIGNATURE_SCHEMES, QUIC_EARLY_DATA, certificateVerifyContent } from './common.js';
+import { DEFAULT_TICKET_LIFETIME_MS, buildHelloRetryRequest, buildServerFlight, buildServerHello } from './server-flight.js';
 import {
-  DEFAULT_GROUPS, DEFAULT_SERVER_SUITES, DEFAULT_SIGNATURE_SCHEMES, certificateVerifyContent, checkClientHello, chooseAlpn,
+  checkClientHello, chooseAlpn,
   chooseCipherSuite, chooseGroup, chooseSignatureScheme, clientServerName, createServerKeyExchange,
 } from './server-negotiation.js';
 import { isQuicProfile, shapedExtensions } from './profile.js';
-import { selectPsk, timingSafeEqual, type AcceptedPsk } from './server-psk.js';
+import { selectPsk, type AcceptedPsk } from './server-psk.js';
+import { constantTimeEqual } from '../util/bytes.js';
 import { issueTickets } from './server-ticket.js';
 import type { CertifiedKey, EncryptionLevel, TlsEvent, TlsServerConfig, TlsSession } from './session-types.js';
 import { Transcript } from './transcript.js';
@@ -211,7 +213,7 @@ export class TlsServerSession implements TlsSession {
     if (!this.#reassemblers.initial.isAtMessageBoundary) throw new TlsAlert('unexpected_message', 'data after the ClientHello at the Initial level');
     const quic = isQuicProfile(config);
     const peerTransportParameters = checkClientHello(ch, quic);
-    const suite = chooseCipherSuite(ch, config.cipherSuites ?? DEFAULT_SERVER_SUITES);
+    const suite = chooseCipherSuite(ch, config.cipherSuites ?? DEFAULT_CIPHER_SUITES);
     const alpn = chooseAlpn(ch, config.alpnProtocols, quic);
     const choice = chooseGroup(ch, config.groups ?? DEFAULT_GROUPS);
     const earlyOffered = getExtension(ch.extensions, 'early_data') !== undefined;
@@ -259,7 +261,7 @@ export class TlsServerSession implements TlsSession {
     // cipher suite and ALPN as the ticket's connection, and (RFC 9000 §7.4.1) the same transport
     // parameters we remembered; never after a HelloRetryRequest.
     const acceptEarly = config.enableEarlyData === true && earlyOffered && retry === undefined && psk !== undefined
-      && psk.index === 0 && psk.fresh && (quic ? psk.contents.maxEarlyData === QUIC_MAX_EARLY_DATA : psk.contents.maxEarlyData > 0)
+      && psk.index === 0 && psk.fresh && (quic ? psk.contents.maxEarlyData === QUIC_EARLY_DATA : psk.contents.maxEarlyData > 0)
       && psk.contents.suite === suite.id && psk.contents.alpn === (alpn?.name ?? '')
       && bytesEqual(psk.contents.transportParameters, quic ? config.transportParameters : new Uint8Array(0));
     const earlyData = acceptEarly ? 'accepted' : earlyOffered || retry?.earlyOffered === true ? 'rejected' : 'not_offered';
@@ -370,7 +372,7 @@ export class TlsServerSession implements TlsSession {
     const expected = n.keySchedule.finishedVerifyData(n.clientHandshakeSecret, n.transcript.hash());
     // RFC 8446 §4.4.4: "Recipients of Finished messages MUST verify that the contents are correct
     // and if incorrect MUST terminate the connection with a "decrypt_error" alert."
-    if (!timingSafeEqual(expected, m.verifyData)) throw new TlsAlert('decrypt_error', 'the client Finished does not verify');
+    if (!constantTimeEqual(expected, m.verifyData)) throw new TlsAlert('decrypt_error', 'the client Finished does not verify');
     n.transcript.add(raw);
     this.#secret('application', 'read', n.suite, n.clientApplicationSecret, 'CLIENT_TRAFFIC_SECRET_0');
     this.#state = 'connected';
@@ -390,7 +392,7 @@ export class TlsServerSession implements TlsSession {
     const data = issueTickets({
       keySchedule: n.keySchedule, resumptionMasterSecret, store: tickets.store, random: this.#config.random, wallMs,
       count: tickets.count ?? 1, lifetimeMs: tickets.lifetimeMs ?? DEFAULT_TICKET_LIFETIME_MS,
-      maxEarlyData: this.#config.enableEarlyData === true ? QUIC_MAX_EARLY_DATA : 0,
+      maxEarlyData: this.#config.enableEarlyData === true ? QUIC_EARLY_DATA : 0,
       suite: n.suite.id, alpn: n.alpn, serverName: n.serverName, transportParameters: this.#config.transportParameters,
     });
     resumptionMasterSecret.fill(0);

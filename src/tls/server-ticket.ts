@@ -19,7 +19,8 @@ import { CodecError } from '../util/errors.js';
 import { randomUint32, type RandomSource } from '../util/random.js';
 import type { KeySchedule } from './key-schedule.js';
 import { serializeHandshakeMessage } from './messages.js';
-import { MAX_TICKET_LIFETIME_MS, buildNewSessionTicket } from './server-flight.js';
+import { MAX_TICKET_LIFETIME_MS } from './common.js';
+import { buildNewSessionTicket } from './server-flight.js';
 import type { TicketStore } from './session-types.js';
 
 /** Format version of the sealed contents. */

@@ -7,7 +7,7 @@
  * the endpoint's and connection's jobs.
  */
 import { CodecError } from '../util/errors.js';
-import { Writer } from '../util/bytes.js';
+import { constantTimeEqual, Writer } from '../util/bytes.js';
 import type { RandomSource } from '../util/random.js';
 import { randomBelow } from '../util/random.js';
 import { FIXED_BIT } from './long-header.js';
@@ -108,10 +108,7 @@ export function statelessResetTokenOf(datagram: Uint8Array): Uint8Array | undefi
  * the token").
  */
 export function statelessResetTokenEquals(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
+  return constantTimeEqual(a, b);
 }
 
 /**

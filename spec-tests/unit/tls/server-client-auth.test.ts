@@ -6,7 +6,7 @@ import { parseCertificate } from '../../../src/tls/certificates/parse.js';
 import { certificateFailure } from '../../../src/tls/certificates/errors.js';
 import { getExtension } from '../../../src/tls/extensions.js';
 import { serializeHandshakeMessage } from '../../../src/tls/messages.js';
-import { certificateVerifyContent } from '../../../src/tls/server-negotiation.js';
+import { certificateVerifyContent } from '../../../src/tls/common.js';
 import { TlsServerSession } from '../../../src/tls/server-session.js';
 import type { Transcript } from '../../../src/tls/transcript.js';
 import { NOW_MS, buildClientHello, clientSide, drain, serverCertificate, serverConfig } from './server-test-client.js';

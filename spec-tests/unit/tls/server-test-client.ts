@@ -11,7 +11,7 @@ import { SeededRandom, randomBytes } from '../../../src/util/random.js';
 import { generateSelfSignedCertificate } from '../../../src/tls/certificates/self-signed.js';
 import { parseCertificate } from '../../../src/tls/certificates/parse.js';
 import { NamedGroupCode, SignatureSchemeCode, namedGroupCode, signatureSchemeOf } from '../../../src/tls/extension-codes.js';
-import { certificateVerifyContent } from '../../../src/tls/server-negotiation.js';
+import { certificateVerifyContent } from '../../../src/tls/common.js';
 import type { ClientHelloExtension } from '../../../src/tls/extensions.js';
 import { getExtension } from '../../../src/tls/extensions.js';
 import { HandshakeReassembler } from '../../../src/tls/handshake-types.js';
