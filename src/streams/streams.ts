@@ -1,0 +1,336 @@
+/**
+ * The stream manager: every stream of a connection by ID, with the creation rules of RFC 9000
+ * §2.1 and §3.2, the stream limits of §4.6, connection-level flow control (§4.1), and the frame
+ * checks of §19.4, §19.5, §19.8, §19.10 and §19.13 (frames for streams in a state or direction
+ * that cannot take them are STREAM_STATE_ERROR). Streams are dropped once both parts are in a
+ * terminal state; a peer stream's slot is then given back through MAX_STREAMS.
+ *
+ * Scheduling (which stream goes into the next packet) belongs to src/scheduler; `writeFrames`
+ * here is the simple in-ID-order policy, and `writeStreamFrame` lets a scheduler pick.
+ */
+import type { Writer } from '../util/bytes.js';
+import type { Duration, Instant } from '../util/time.js';
+import { TransportError, TransportErrorCode } from '../wire/errors.js';
+import { FrameType } from '../wire/frame-types.js';
+import type {
+  MaxStreamDataFrame,
+  ResetStreamFrame,
+  StopSendingFrame,
+  StreamDataBlockedFrame,
+  StreamFrame,
+} from '../wire/frames.js';
+import { ConnectionRecvFlow, ConnectionSendFlow } from './flow-control.js';
+import { RecvStream } from './recv-stream.js';
+import { SendStream } from './send-stream.js';
+import { hasRecvPart, hasSendPart, isLocal, streamDir, streamId, streamIndex, streamInitiator, type Role, type StreamDir } from './stream-id.js';
+import { LocalStreamLimit, RemoteStreamLimit } from './stream-limits.js';
+import type { StreamsToken } from './tokens.js';
+
+/** Flow-control and stream-count transport parameters of one side (RFC 9000 §18.2). */
+export interface StreamTransportLimits {
+  readonly initialMaxData: number;
+  readonly initialMaxStreamDataBidiLocal: number;
+  readonly initialMaxStreamDataBidiRemote: number;
+  readonly initialMaxStreamDataUni: number;
+  readonly initialMaxStreamsBidi: number;
+  readonly initialMaxStreamsUni: number;
+}
+
+/** Configuration of a StreamManager. */
+export interface StreamManagerConfig {
+  readonly role: Role;
+  /** What we advertised. */
+  readonly local: StreamTransportLimits;
+  /** What the peer advertised. */
+  readonly peer: StreamTransportLimits;
+  /** Send buffer capacity per stream. */
+  readonly sendBufferCapacity: number;
+  /** Largest auto-tuned stream receive window. */
+  readonly maxStreamWindow: number;
+  /** Largest auto-tuned connection receive window. */
+  readonly maxConnectionWindow: number;
+}
+
+/** Both parts of a stream (either may be absent for a unidirectional stream). */
+export interface StreamEntry {
+  readonly id: number;
+  readonly send: SendStream | undefined;
+  readonly recv: RecvStream | undefined;
+}
+
+type StreamRelatedFrame = StreamFrame | ResetStreamFrame | StopSendingFrame | MaxStreamDataFrame | StreamDataBlockedFrame;
+
+/** Every stream of one connection. */
+export class StreamManager {
+  /** Connection-level sender credit (peer's MAX_DATA). */
+  readonly connSend: ConnectionSendFlow;
+  /** Connection-level receive limit (our MAX_DATA). */
+  readonly connRecv: ConnectionRecvFlow;
+  private readonly config: StreamManagerConfig;
+  private readonly streams = new Map<number, StreamEntry>();
+  private readonly localLimits: Record<StreamDir, LocalStreamLimit>;
+  private readonly remoteLimits: Record<StreamDir, RemoteStreamLimit>;
+  private readonly opened: number[] = [];
+  private openedHead = 0;
+
+  constructor(config: StreamManagerConfig) {
+    this.config = config;
+    this.connSend = new ConnectionSendFlow(config.peer.initialMaxData);
+    this.connRecv = new ConnectionRecvFlow({ initialWindow: config.local.initialMaxData, maxWindow: config.maxConnectionWindow });
+    this.localLimits = { bidi: new LocalStreamLimit(true, config.peer.initialMaxStreamsBidi), uni: new LocalStreamLimit(false, config.peer.initialMaxStreamsUni) };
+    this.remoteLimits = { bidi: new RemoteStreamLimit(true, config.local.initialMaxStreamsBidi), uni: new RemoteStreamLimit(false, config.local.initialMaxStreamsUni) };
+  }
+
+  /** Number of streams currently held. */
+  get size(): number {
+    return this.streams.size;
+  }
+
+  /** The stream with this ID, if open. */
+  get(id: number): StreamEntry | undefined {
+    return this.streams.get(id);
+  }
+
+  /** Opens a local stream; undefined at the peer's limit (STREAMS_BLOCKED is then queued). */
+  openStream(dir: StreamDir): StreamEntry | undefined {
+    const index = this.localLimits[dir].tryOpen();
+    return index === undefined ? undefined : this.create(streamId(index, this.config.role, dir));
+  }
+
+  /** The next stream the peer opened, for the application to accept; undefined when none. */
+  acceptStream(): StreamEntry | undefined {
+    while (this.openedHead < this.opened.length) {
+      const id = this.opened[this.openedHead++]!;
+      const entry = this.streams.get(id);
+      if (entry !== undefined) return entry;
+    }
+    return undefined;
+  }
+
+  /** MAX_DATA received (RFC 9000 §19.9). */
+  onMaxData(maximum: number): void {
+    this.connSend.onMaxData(maximum);
+  }
+
+  /** MAX_STREAMS received (RFC 9000 §19.11). */
+  onMaxStreams(bidi: boolean, maximum: number): void {
+    this.localLimits[bidi ? 'bidi' : 'uni'].onMaxStreams(maximum);
+  }
+
+  /**
+   * Takes a frame about one stream: STREAM, RESET_STREAM, STOP_SENDING, MAX_STREAM_DATA or
+   * STREAM_DATA_BLOCKED.
+   * @throws TransportError STREAM_STATE_ERROR, STREAM_LIMIT_ERROR, FLOW_CONTROL_ERROR,
+   *   FINAL_SIZE_ERROR or PROTOCOL_VIOLATION.
+   */
+  onStreamFrame(frame: StreamRelatedFrame): void {
+    const type = frameTypeCode(frame);
+    const id = frame.streamId;
+    const role = this.config.role;
+    const needsRecv = frame.type === 'stream' || frame.type === 'reset_stream' || frame.type === 'stream_data_blocked';
+    // RFC 9000 §19.8 / §19.4 / §19.13: "An endpoint MUST terminate the connection with error
+    // STREAM_STATE_ERROR if it receives a STREAM frame for ... a send-only stream"; RFC 9000
+    // §19.5 / §19.10: STOP_SENDING or MAX_STREAM_DATA for a receive-only stream likewise.
+    if (needsRecv ? !hasRecvPart(id, role) : !hasSendPart(id, role)) {
+      throw new TransportError(TransportErrorCode.STREAM_STATE_ERROR, type, `${frame.type} for stream ${id}, which has no ${needsRecv ? 'receiving' : 'sending'} part here`);
+    }
+    const entry = this.lookup(id, type);
+    if (entry === undefined) return; // closed already: late or duplicate frame
+    switch (frame.type) {
+      case 'stream':
+        this.connRecv.onReceived(entry.recv!.onStreamFrame(frame), type);
+        break;
+      case 'reset_stream':
+        this.connRecv.onReceived(entry.recv!.onResetStream(frame), type);
+        this.connRecv.onConsumed(entry.recv!.takeReleasedCredit());
+        break;
+      case 'stop_sending':
+        entry.send!.onStopSending(frame.errorCode);
+        break;
+      case 'max_stream_data':
+        entry.send!.onMaxStreamData(frame.maximum);
+        break;
+      case 'stream_data_blocked':
+        break;
+      default:
+        return assertNever(frame);
+    }
+    this.maybeClose(entry);
+  }
+
+  /** Reads from a stream and returns its released credit to the connection (RFC 9000 §4.1). */
+  read(id: number, max?: number): Uint8Array | undefined {
+    const entry = this.streams.get(id);
+    if (entry?.recv === undefined) return undefined;
+    const data = entry.recv.read(max);
+    this.connRecv.onConsumed(entry.recv.takeReleasedCredit());
+    this.maybeClose(entry);
+    return data;
+  }
+
+  /** Asks the peer to stop sending on a stream (RFC 9000 §3.5). */
+  stopSending(id: number, errorCode: number): boolean {
+    const entry = this.streams.get(id);
+    if (entry?.recv === undefined) return false;
+    const done = entry.recv.stopSending(errorCode);
+    this.connRecv.onConsumed(entry.recv.takeReleasedCredit());
+    return done;
+  }
+
+  /**
+   * Writes the connection's and the streams' control frames, then STREAM frames in stream ID
+   * order while they fit; pushes a token per frame into `out`.
+   */
+  writeFrames(w: Writer, now: Instant, rtt: Duration, out: StreamsToken[]): void {
+    const push = (t: StreamsToken | undefined): boolean => {
+      if (t !== undefined) out.push(t);
+      return t !== undefined;
+    };
+    push(this.connRecv.writeFrame(w, now, rtt));
+    push(this.connSend.writeFrame(w));
+    for (const dir of ['bidi', 'uni'] as const) {
+      push(this.remoteLimits[dir].writeFrame(w));
+      push(this.localLimits[dir].writeFrame(w));
+    }
+    for (const entry of this.streams.values()) {
+      if (entry.recv !== undefined) while (push(entry.recv.writeControlFrame(w, now, rtt)));
+      if (entry.send !== undefined) while (push(entry.send.writeControlFrame(w)));
+    }
+    for (const entry of this.streams.values()) {
+      if (entry.send === undefined) continue;
+      while (push(this.writeStreamFrame(entry.id, w, w.remaining)));
+    }
+  }
+
+  /** Writes one STREAM frame for stream `id` within connection credit; returns its token. */
+  writeStreamFrame(id: number, w: Writer, maxBytes: number): StreamsToken | undefined {
+    const send = this.streams.get(id)?.send;
+    if (send === undefined) return undefined;
+    const res = send.writeFrame(w, maxBytes, this.connSend.available);
+    if (res === undefined) {
+      if (send.wantsConnectionCredit && this.connSend.available <= 0) this.connSend.markBlocked();
+      return undefined;
+    }
+    this.connSend.consume(res.newBytes);
+    return res.token;
+  }
+
+  /** The packet carrying `token` was acknowledged. */
+  onAcked(token: StreamsToken): void {
+    switch (token.kind) {
+      case 'stream':
+      case 'reset_stream':
+      case 'stream_data_blocked': {
+        const entry = this.streams.get(token.streamId);
+        entry?.send?.onAcked(token);
+        if (entry !== undefined) this.maybeClose(entry);
+        return;
+      }
+      default:
+        return; // the other frames need nothing on acknowledgement
+    }
+  }
+
+  /** The packet carrying `token` was lost: hand it back to its owner. */
+  onLost(token: StreamsToken): void {
+    switch (token.kind) {
+      case 'stream':
+      case 'reset_stream':
+      case 'stream_data_blocked':
+        this.streams.get(token.streamId)?.send?.onLost(token);
+        return;
+      case 'stop_sending':
+      case 'max_stream_data':
+        this.streams.get(token.streamId)?.recv?.onLost(token);
+        return;
+      case 'max_data':
+        this.connRecv.onLost(token);
+        return;
+      case 'data_blocked':
+        this.connSend.onLost(token);
+        return;
+      case 'max_streams':
+        this.remoteLimits[token.bidi ? 'bidi' : 'uni'].onLost(token);
+        return;
+      case 'streams_blocked':
+        this.localLimits[token.bidi ? 'bidi' : 'uni'].onLost(token);
+        return;
+      case 'datagram':
+        return; // not a stream-manager token
+      default:
+        return assertNever(token);
+    }
+  }
+
+  /** Finds (creating peer streams as needed) the stream a peer frame names. */
+  private lookup(id: number, type: number): StreamEntry | undefined {
+    const existing = this.streams.get(id);
+    if (existing !== undefined) return existing;
+    const dir = streamDir(id);
+    const index = streamIndex(id);
+    if (isLocal(id, this.config.role)) {
+      // RFC 9000 §19.8: STREAM_STATE_ERROR "for a locally initiated stream that has not yet been created".
+      this.localLimits[dir].checkPeerReference(index, type);
+      return undefined;
+    }
+    const { from, to } = this.remoteLimits[dir].onPeerStream(index, type);
+    // RFC 9000 §3.2: "Before a stream is created, all streams of the same type with lower-
+    // numbered stream IDs MUST be created."
+    for (let i = from; i < to; i++) {
+      const created = this.create(streamId(i, streamInitiator(id), dir));
+      this.opened.push(created.id);
+    }
+    if (this.openedHead > 64 && this.openedHead * 2 > this.opened.length) {
+      this.opened.splice(0, this.openedHead);
+      this.openedHead = 0;
+    }
+    return this.streams.get(id);
+  }
+
+  private create(id: number): StreamEntry {
+    const { role, local, peer } = this.config;
+    const localStream = isLocal(id, role);
+    const bidi = streamDir(id) === 'bidi';
+    // RFC 9000 §18.2: initial_max_stream_data_bidi_local applies to bidirectional streams opened
+    // by the endpoint that sent it; _bidi_remote to those its peer opened; _uni to unidirectional
+    // streams its peer opened.
+    const sendLimit = bidi ? (localStream ? peer.initialMaxStreamDataBidiRemote : peer.initialMaxStreamDataBidiLocal) : peer.initialMaxStreamDataUni;
+    const recvWindow = bidi ? (localStream ? local.initialMaxStreamDataBidiLocal : local.initialMaxStreamDataBidiRemote) : local.initialMaxStreamDataUni;
+    const entry: StreamEntry = {
+      id,
+      send: hasSendPart(id, role) ? new SendStream({ streamId: id, bufferCapacity: this.config.sendBufferCapacity, initialMaxStreamData: sendLimit }) : undefined,
+      recv: hasRecvPart(id, role) ? new RecvStream({ streamId: id, window: { initialWindow: recvWindow, maxWindow: this.config.maxStreamWindow } }) : undefined,
+    };
+    this.streams.set(id, entry);
+    return entry;
+  }
+
+  /** Drops a stream whose parts are both terminal; frees a peer stream's slot (RFC 9000 §4.6). */
+  private maybeClose(entry: StreamEntry): void {
+    if (entry.send !== undefined && !entry.send.isClosed) return;
+    if (entry.recv !== undefined && !entry.recv.isClosed) return;
+    if (!this.streams.delete(entry.id)) return;
+    if (!isLocal(entry.id, this.config.role)) this.remoteLimits[streamDir(entry.id)].onStreamClosed();
+  }
+}
+
+function frameTypeCode(frame: StreamRelatedFrame): number {
+  switch (frame.type) {
+    case 'stream':
+      return FrameType.Stream;
+    case 'reset_stream':
+      return FrameType.ResetStream;
+    case 'stop_sending':
+      return FrameType.StopSending;
+    case 'max_stream_data':
+      return FrameType.MaxStreamData;
+    case 'stream_data_blocked':
+      return FrameType.StreamDataBlocked;
+    default:
+      return assertNever(frame);
+  }
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unexpected ${JSON.stringify(x)}`);
+}
