@@ -1,7 +1,7 @@
 /**
- * Micro-benchmarks of the foundation (`npm run bench`): varints, frame codecs, and protect +
- * unprotect of a 1200-byte 1-RTT packet (AEAD and header protection, RFC 9001 §5.3–§5.4) with
- * each crypto provider and cipher suite.
+ * Micro-benchmarks (`npm run bench`): varints, frame codecs, full and resumed TLS 1.3 handshakes
+ * in memory (client and server in this process), and protect + unprotect of a 1200-byte 1-RTT
+ * packet (AEAD and header protection, RFC 9001 §5.3–§5.4) with each crypto provider and suite.
  *
  * Absolute numbers drift on shared machines, so every figure is printed beside a baseline
  * measured in the same run: bare node:crypto AES-128-GCM (one createCipheriv per packet, the
@@ -14,6 +14,7 @@
 import { createCipheriv, createDecipheriv, createSecretKey } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
+import { handshakeTasks } from './handshake.js';
 import { nobleCryptoProvider } from '../src/crypto/noble-provider.js';
 import { nodeCryptoProvider } from '../src/crypto/node-provider.js';
 import { nullCryptoProvider } from '../src/crypto/null-provider.js';
@@ -156,6 +157,12 @@ if (want('frames')) {
   );
 }
 
+// --- TLS 1.3 handshakes in memory (RFC 8446, RFC 9001 §4) -------------------------------
+if (want('handshake')) {
+  const rows = await measure(await handshakeTasks());
+  collect('TLS handshake (in memory)', rows, rows[0]);
+}
+
 // --- packet protection (RFC 9001 §5) ------------------------------------------------------
 if (want('protect')) {
   const secret = rng.fill(new Uint8Array(48));
@@ -220,7 +227,7 @@ if (want('protect')) {
   const byName = new Map(rows.map((r) => [r.name, r]));
   collect('protect+unprotect 1200 B', rows, rows[1]);
   printTable();
-  console.log('(× baseline: against bare node AES-128-GCM encrypt+decrypt, measured in this run)');
+  console.log('(× baseline: handshakes against the node full handshake; protection against bare node AES-128-GCM encrypt+decrypt; both measured in this run)');
 
   console.log('\nprotect + unprotect of a 1200-byte 1-RTT packet, packets/s side by side (MB/s in brackets)');
   const cols = providers.map((p) => p.name);
