@@ -1,0 +1,46 @@
+/**
+ * Simulator seeds (DESIGN §6, ladder item 4: "printing its seed and replaying it from an
+ * environment variable").
+ *
+ * `simSeed()` returns `SIM_SEED` from the environment when set (decimal or 0x-hex), else draws a
+ * fresh 32-bit seed from node:crypto. `reportSeedOnFailure(seed)`, called inside a vitest test,
+ * prints `replay with SIM_SEED=<seed>` if that test fails.
+ */
+import { randomInt } from 'node:crypto';
+import { onTestFailed } from 'vitest';
+
+/** Name of the environment variable that replays a simulator run. */
+export const SIM_SEED_ENV = 'SIM_SEED';
+
+/** Parses a seed: a decimal or 0x-prefixed hex integer in [0, 2^32). Throws otherwise. */
+export function parseSeed(text: string): number {
+  const t = text.trim();
+  const value = /^0x[0-9a-f]+$/i.test(t) ? Number.parseInt(t.slice(2), 16) : /^\d+$/.test(t) ? Number(t) : NaN;
+  if (!Number.isSafeInteger(value) || value < 0 || value >= 2 ** 32) {
+    throw new RangeError(`${SIM_SEED_ENV} must be an integer in [0, 2^32), got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+/** The seed for this run: `$SIM_SEED` if set, else a fresh random 32-bit value. */
+export function simSeed(env: Record<string, string | undefined> = process.env): number {
+  const fromEnv = env[SIM_SEED_ENV];
+  if (fromEnv !== undefined && fromEnv !== '') return parseSeed(fromEnv);
+  return randomInt(0, 2 ** 32);
+}
+
+/** The line printed when a seeded test fails. */
+export function replayHint(seed: number): string {
+  return `replay with ${SIM_SEED_ENV}=${seed}`;
+}
+
+/**
+ * Registers a failure hook on the current vitest test that prints the replay hint (call it at
+ * the start of the test body). Returns the seed for chaining.
+ */
+export function reportSeedOnFailure(seed: number): number {
+  onTestFailed(() => {
+    console.error(replayHint(seed));
+  });
+  return seed;
+}
