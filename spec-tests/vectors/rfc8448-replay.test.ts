@@ -6,12 +6,15 @@
  * every Finished and every 'secret' event is compared with the trace byte for byte.
  *
  * The traces are TLS over TCP, so both sides run in the 'rfc8448-test-vectors' profile
- * (src/tls/profile.ts): no ALPN, no quic_transport_parameters, 0-RTT with max_early_data_size 1024,
- * EndOfEarlyData sent and expected; and a `shapeExtensions` hook (followTrace) lays our extension
+ * (src/tls/profile.ts): no ALPN, no quic_transport_parameters, 0-RTT with max_early_data_size 1024
+ * (the §3 server's tickets advertise it through `tickets.maxEarlyDataSize`), EndOfEarlyData sent
+ * and expected; and a `shapeExtensions` hook (followTrace) lays our extension
  * blocks out in the trace's order, copies the extensions our QUIC stack never sends (listed per
  * message below, with the reason), and interleaves code points we do not implement into
  * supported_groups / signature_algorithms (after checking the implemented ones are exactly ours).
- * Every other byte is ours.
+ * Every other byte is ours, except the §3 session ticket itself (opaque bytes of the trace's
+ * server): a test TicketStore returns them from `seal`, and the contents our server sealed are
+ * checked instead.
  *
  * Randomized signatures (RSA-PSS in §3/§5/§6, ECDSA in §6) cannot be reproduced: the signing key
  * (TraceSigningKey) verifies the trace's signature over exactly the content our state machine asks
@@ -208,12 +211,14 @@ describe.each(REAL_PROVIDERS)('RFC 8448 replay through TlsClientSession / TlsSer
       expect(toHex(real.publicKeySpki)).toBe(toHex(cert.subjectPublicKeyInfo));
     });
 
-    it('RFC 8448 §3: server ServerHello, EncryptedExtensions, Certificate and Finished equal the trace (CertificateVerify: RSA-PSS, verified instead)', () => {
+    it('RFC 8448 §3: server ServerHello, EncryptedExtensions, Certificate, Finished and NewSessionTicket equal the trace (CertificateVerify: RSA-PSS, verified instead)', () => {
       const cert = certOf(traceField(3, 'Certificate'));
       const key = new TraceSigningKey(provider, ['rsa_pss_rsae_sha256', 'rsa_pss_rsae_sha384', 'rsa_pss_rsae_sha512'],
         parseCertificate(cert, provider).subjectPublicKeyInfo, signatureOf(traceField(3, 'CertificateVerify')), nodeCryptoProvider.importSigningKey(rfc8448RsaPkcs8()));
       const sealed: Uint8Array[] = [];
       const nst = decode(traceField(3, 'NewSessionTicket')) as Extract<HandshakeMessage, { msgType: 'new_session_ticket' }>;
+      // A test TicketStore: the ticket is opaque bytes of the trace's server, so `seal` returns them;
+      // what our server seals (its real contents) is checked below.
       const store: TicketStore = {
         seal: (plaintext) => (sealed.push(plaintext), nst.ticket),
         open: () => undefined,
@@ -224,7 +229,10 @@ describe.each(REAL_PROVIDERS)('RFC 8448 replay through TlsClientSession / TlsSer
       const log = new Map<ShapedContext, [number, ShapeAction][]>();
       const server = new TlsServerSession({
         provider, random, certificate: { chain: [cert], key }, alpnProtocols: [], transportParameters: new Uint8Array(0),
-        tickets: { store, lifetimeMs: 30_000, count: 1 }, profile: 'rfc8448-test-vectors', shapeExtensions: shaperFor(3, 'server', log),
+        // The trace's ticket: ticket_lifetime 0x0000001e (30 s) and early_data max_early_data_size
+        // 0x00000400 (test-vector profile only: QUIC fixes 0xffffffff, RFC 9001 §4.6.1).
+        tickets: { store, lifetimeMs: 30_000, count: 1, maxEarlyDataSize: 0x400 }, enableEarlyData: true,
+        profile: 'rfc8448-test-vectors', shapeExtensions: shaperFor(3, 'server', log),
       });
       server.handleCryptoData(WALL_MS, 'initial', traceField(3, 'ClientHello'));
       const first = drain(server);
@@ -236,16 +244,21 @@ describe.each(REAL_PROVIDERS)('RFC 8448 replay through TlsClientSession / TlsSer
       const events = [...first, ...drain(server)];
       expect(secrets(events)).toEqual(traceSecrets(3, 'server', false));
       expect(events.find((e) => e.type === 'handshake_complete')).toMatchObject({ alpn: '', resumed: false });
-      // NewSessionTicket: ticket_lifetime, ticket_age_add and ticket equal the trace's, but not the
-      // whole message, by design: our ticket_nonce is a 1-byte counter (the trace's is 2 bytes) and
-      // QUIC fixes max_early_data_size (RFC 9001 §4.6.1), so ours carries no early_data here. The
-      // PSK we seal is HKDF-Expand-Label(trace resumption_master_secret, "resumption", our nonce).
-      const [ours] = sent(events, 'application').map(decode) as Extract<HandshakeMessage, { msgType: 'new_session_ticket' }>[];
-      expect(ours).toMatchObject({ ticketLifetime: nst.ticketLifetime, ticketAgeAdd: nst.ticketAgeAdd, ticketNonce: Uint8Array.of(0) });
-      expect(toHex(ours!.ticket)).toBe(toHex(nst.ticket));
+      // NewSessionTicket, whole: ticket_lifetime (tickets.lifetimeMs), ticket_age_add (the third
+      // draw, server-session.ts draw order), ticket_nonce 0x0000 (our 2-byte counter), the ticket
+      // (the test store's) and early_data (tickets.maxEarlyDataSize).
+      expect(random.drawn, 'server draw order: then ticket_age_add').toEqual(['x25519 private key', 'ServerHello.random', 'ticket_age_add']);
+      expect(random.remaining).toEqual([]);
+      expect(hexes(sent(events, 'application'))).toEqual(hexes([traceField(3, 'NewSessionTicket')]));
+      // What the server sealed is its own: the PSK HKDF-Expand-Label(trace resumption_master_secret,
+      // "resumption", 0x0000, 32), which is the trace's resumption secret, and this connection's parameters.
+      expect(sealed).toHaveLength(1);
       const rms = traceHex(3, 'any', 'derive secret "tls13 res master"', 'expanded');
       const contents = decodeServerTicketContents(new Reader(sealed[0]!));
-      expect(toHex(contents.psk)).toBe(toHex(hkdfExpandLabel(provider, 'sha256', rms, 'resumption', Uint8Array.of(0), 32)));
+      expect(toHex(contents.psk)).toBe(toHex(hkdfExpandLabel(provider, 'sha256', rms, 'resumption', Uint8Array.of(0, 0), 32)));
+      expect(toHex(contents.psk)).toBe(toHex(traceHex(3, 'server', 'generate resumption secret', 'expanded')));
+      expect(contents).toMatchObject({ suite: 0x1301, alpn: '', serverName: 'server', issuedAtMs: WALL_MS, ageAdd: 0xfad6aac5, lifetimeMs: 30_000, maxEarlyData: 0x400 });
+      expect(toHex(contents.transportParameters)).toBe('');
       expect(actionsOf(log)).toEqual({
         server_hello: '51:ours 43:ours',
         encrypted_extensions: '10:from-trace 28:from-trace 0:ours',

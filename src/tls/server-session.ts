@@ -13,13 +13,15 @@
  *   EndOfEarlyData).
  *
  * In the 'rfc8448-test-vectors' profile (profile.ts) the QUIC-only rules are relaxed (ALPN and
- * transport parameters optional, any max_early_data_size, EndOfEarlyData expected after an
- * accepted 0-RTT, as 'handshake' CRYPTO data) and the test hook reshapes our extension blocks.
+ * transport parameters optional, any max_early_data_size, tickets advertising
+ * `tickets.maxEarlyDataSize`, EndOfEarlyData expected after an accepted 0-RTT, as 'handshake'
+ * CRYPTO data) and the test hook reshapes our extension blocks.
  *
  * Randomness is drawn from `config.random` in this order (the RFC 8448 replay depends on it): the
  * key-share private key (32 bytes; redrawn, at most 3 times, if not a valid scalar), then
  * ServerHello.random (32); a HelloRetryRequest draws nothing; after the client Finished, per
- * ticket, ticket_age_add (4 bytes) then whatever `TicketStore.seal` draws.
+ * ticket, ticket_age_add (4 bytes) then whatever `TicketStore.seal` draws (MemoryTicketStore: its
+ * 12-byte AEAD nonce). The ticket_nonce is a counter (server-ticket.ts) and draws nothing.
  *
  * Negotiation is in server-negotiation.ts, PSK selection in server-psk.ts, message building in
  * server-flight.ts, the sealed ticket format in server-ticket.ts; this file only sequences them.
@@ -44,7 +46,7 @@ import {
   checkClientHello, chooseAlpn,
   chooseCipherSuite, chooseGroup, chooseSignatureScheme, clientServerName, createServerKeyExchange,
 } from './server-negotiation.js';
-import { isQuicProfile, shapedExtensions } from './profile.js';
+import { isQuicProfile, shapedExtensions, ticketMaxEarlyData } from './profile.js';
 import { selectPsk, type AcceptedPsk } from './server-psk.js';
 import { constantTimeEqual } from '../util/bytes.js';
 import { issueTickets } from './server-ticket.js';
@@ -105,10 +107,16 @@ export class TlsServerSession implements TlsSession {
   #buffered: RawHandshakeMessage[] = [];
   #peerCertificates: readonly Uint8Array[] = [];
   #clientLeafSpki: Uint8Array | undefined;
+  /** max_early_data_size of our tickets (0: no early_data extension). */
+  readonly #ticketMaxEarlyData: number;
 
-  /** @param config the server's configuration (session-types.ts). */
+  /**
+   * @param config the server's configuration (session-types.ts).
+   * @throws TlsAlert internal_error on `tickets.maxEarlyDataSize` outside the test-vector profile (profile.ts).
+   */
   constructor(config: TlsServerConfig) {
     this.#config = config;
+    this.#ticketMaxEarlyData = ticketMaxEarlyData(config);
     const max = config.maxHandshakeMessageSize;
     this.#reassemblers = { initial: new HandshakeReassembler(max), handshake: new HandshakeReassembler(max), application: new HandshakeReassembler(max) };
   }
@@ -392,7 +400,7 @@ export class TlsServerSession implements TlsSession {
     const data = issueTickets({
       keySchedule: n.keySchedule, resumptionMasterSecret, store: tickets.store, random: this.#config.random, wallMs,
       count: tickets.count ?? 1, lifetimeMs: tickets.lifetimeMs ?? DEFAULT_TICKET_LIFETIME_MS,
-      maxEarlyData: this.#config.enableEarlyData === true ? QUIC_EARLY_DATA : 0,
+      maxEarlyData: this.#ticketMaxEarlyData,
       suite: n.suite.id, alpn: n.alpn, serverName: n.serverName, transportParameters: this.#config.transportParameters,
     });
     resumptionMasterSecret.fill(0);

@@ -6,7 +6,9 @@
  *   resumption_master_secret and ticket_nonce, the cipher suite (its hash must match on
  *   resumption, §4.2.11), ticket_age_add and the lifetime.
  * - RFC 8446 §4.2.10: 0-RTT needs the same ALPN and cipher suite as the issuing connection;
- *   RFC 9001 §4.6.1: max_early_data_size is 0xffffffff when 0-RTT is allowed.
+ *   RFC 9001 §4.6.1: max_early_data_size is 0xffffffff when 0-RTT is allowed (another value only
+ *   in the test-vector profile, profile.ts).
+ * - RFC 8446 §4.6.1 ticket_nonce: a 2-byte per-connection counter (`ticketNonce`).
  * - RFC 9000 §7.4.1: "the server MUST remember the transport parameters it sent" to accept 0-RTT
  *   later, so they are sealed into the ticket too.
  *
@@ -119,6 +121,7 @@ export interface TicketIssue {
   readonly wallMs: number;
   readonly count: number;
   readonly lifetimeMs: number;
+  /** max_early_data_size advertised and sealed (0: no early_data extension; see profile.ts ticketMaxEarlyData). */
   readonly maxEarlyData: number;
   readonly suite: CipherSuiteId;
   readonly alpn: string;
@@ -127,8 +130,18 @@ export interface TicketIssue {
 }
 
 /**
+ * The ticket_nonce of the `index`-th ticket of a connection: a 2-byte big-endian counter, 0x0000,
+ * 0x0001, ... (RFC 8446 §4.6.1 only asks it to be unique per connection; 2 bytes, as in the
+ * RFC 8448 §3 trace, so that our NewSessionTicket can be compared with it byte for byte).
+ */
+export function ticketNonce(index: number): Uint8Array {
+  return Uint8Array.of((index >>> 8) & 0xff, index & 0xff);
+}
+
+/**
  * `count` NewSessionTicket messages (RFC 8446 §4.6.1), encoded back to back (empty for 0), each
- * sealing its own PSK, derived with a per-ticket nonce, in the store.
+ * sealing its own PSK, derived with its nonce (`ticketNonce`), in the store. Randomness, per
+ * ticket: ticket_age_add (4 bytes), then whatever `store.seal` draws.
  */
 export function issueTickets(o: TicketIssue): Uint8Array {
   const count = Math.max(0, Math.min(o.count, MAX_TICKETS_PER_CONNECTION));
@@ -136,7 +149,7 @@ export function issueTickets(o: TicketIssue): Uint8Array {
   const out: Uint8Array[] = [];
   for (let i = 0; i < count; i++) {
     // RFC 8446 §4.6.1: "The ticket_nonce ... MUST be unique across all tickets issued on this connection."
-    const nonce = Uint8Array.of(i);
+    const nonce = ticketNonce(i);
     const ageAdd = randomUint32(o.random);
     const contents = serializeServerTicketContents({
       psk: o.keySchedule.resumptionPsk(o.resumptionMasterSecret, nonce), suite: o.suite, alpn: o.alpn, serverName: o.serverName,

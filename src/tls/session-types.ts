@@ -127,8 +127,12 @@ export interface TlsServerConfig extends TlsCommonConfig {
   readonly alpnProtocols: readonly string[];
   /** Ask for a client certificate (RFC 8446 §4.3.2): 'required' refuses a client without one. */
   readonly clientAuthentication?: { readonly mode: 'optional' | 'required'; readonly trustAnchors: readonly Uint8Array[] };
-  /** Issue tickets and accept resumption with them; absent = no resumption. */
-  readonly tickets?: { readonly store: TicketStore; readonly lifetimeMs?: number; readonly count?: number };
+  /**
+   * Issue tickets and accept resumption with them; absent = no resumption. `maxEarlyDataSize`:
+   * the max_early_data_size our tickets advertise when `enableEarlyData` is set, in place of
+   * 0xffffffff; 'rfc8448-test-vectors' profile only (refused in 'quic', RFC 9001 §4.6.1; profile.ts).
+   */
+  readonly tickets?: { readonly store: TicketStore; readonly lifetimeMs?: number; readonly count?: number; readonly maxEarlyDataSize?: number };
   /** Accept 0-RTT on resumed connections (needs `tickets`). */
   readonly enableEarlyData?: boolean;
 }

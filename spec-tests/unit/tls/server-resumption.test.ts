@@ -4,7 +4,10 @@ import { SeededRandom } from '../../../src/util/random.js';
 import { TlsAlert } from '../../../src/tls/alerts.js';
 import { getExtension } from '../../../src/tls/extensions.js';
 import type { NewSessionTicket } from '../../../src/tls/messages.js';
+import { ticketMaxEarlyData } from '../../../src/tls/profile.js';
 import { TlsServerSession } from '../../../src/tls/server-session.js';
+import { ticketNonce } from '../../../src/tls/server-ticket.js';
+import { toHex } from '../../../src/util/bytes.js';
 import { MemoryTicketStore } from '../../../src/tls/ticket-store.js';
 import type { TlsServerConfig } from '../../../src/tls/session-types.js';
 import { NOW_MS, buildClientHello, clientSide, drain, messagesAt, serverConfig, ticketPsk, type HelloOptions } from './server-test-client.js';
@@ -58,9 +61,34 @@ describe('RFC 8446 §4.6.1: NewSessionTicket', () => {
     expect(first.tickets[0]!.extensions).toEqual([]);
   });
 
+  it('RFC 8446 §4.6.1: ticket_nonce is a 2-byte big-endian counter, 0x0000 then 0x0001', () => {
+    const first = firstConnection(ticketsConfig());
+    expect(first.tickets.map((t) => toHex(t.ticketNonce))).toEqual(['0000', '0001']);
+    expect([0, 1, 255, 256, 15].map((i) => toHex(ticketNonce(i)))).toEqual(['0000', '0001', '00ff', '0100', '000f']);
+  });
+
   it('RFC 9001 §4.6.1: with 0-RTT enabled, tickets carry max_early_data_size 0xffffffff', () => {
     const first = firstConnection(ticketsConfig({ enableEarlyData: true }));
     expect(getExtension(first.tickets[0]!.extensions, 'early_data')).toEqual({ type: 'early_data', maxEarlyDataSize: 0xffffffff });
+  });
+
+  it('RFC 9001 §4.6.1: tickets.maxEarlyDataSize is refused in the QUIC profile, and out-of-range values in any profile', () => {
+    const store = new MemoryTicketStore(provider, new SeededRandom(99));
+    const make = (over: Partial<TlsServerConfig>) => () => new TlsServerSession(serverConfig(provider, { enableEarlyData: true, ...over }));
+    expect(alertOf(make({ tickets: { store, maxEarlyDataSize: 0x400 } }))).toBe('internal_error');
+    for (const size of [0, -1, 1.5, 2 ** 32]) {
+      expect(alertOf(make({ tickets: { store, maxEarlyDataSize: size }, profile: 'rfc8448-test-vectors' }))).toBe('internal_error');
+    }
+    expect(make({ tickets: { store, maxEarlyDataSize: 0x400 }, profile: 'rfc8448-test-vectors' })).not.toThrow();
+  });
+
+  it('RFC 8446 §4.6.1: ticketMaxEarlyData is 0 without enableEarlyData, 0xffffffff in QUIC, tickets.maxEarlyDataSize in the test-vector profile', () => {
+    const store = new MemoryTicketStore(provider, new SeededRandom(99));
+    expect(ticketMaxEarlyData({ tickets: { store } })).toBe(0);
+    expect(ticketMaxEarlyData({ tickets: { store, maxEarlyDataSize: 0x400 }, profile: 'rfc8448-test-vectors' })).toBe(0);
+    expect(ticketMaxEarlyData({ tickets: { store }, enableEarlyData: true })).toBe(0xffffffff);
+    expect(ticketMaxEarlyData({ tickets: { store }, enableEarlyData: true, profile: 'rfc8448-test-vectors' })).toBe(0xffffffff);
+    expect(ticketMaxEarlyData({ tickets: { store, maxEarlyDataSize: 0x400 }, enableEarlyData: true, profile: 'rfc8448-test-vectors' })).toBe(0x400);
   });
 
   it('RFC 8446 §4.6.1: without tickets configured, none are sent', () => {
