@@ -1,0 +1,309 @@
+/**
+ * The sans-IO QUIC connection (DESIGN §1; RFC 9000, RFC 9001, RFC 9002): its public surface
+ * (`connect`/`accept`, `handle*`, `poll*` and commands) over a `ConnectionState` that the receive
+ * path (receive.ts), the packet builder (packet-builder.ts), the TLS bridge (tls-bridge.ts) and
+ * the close logic (close.ts) orchestrate. QUIC v1 only in this cut (a `version` field is kept for
+ * v2); no Retry, version negotiation, key update, migration or connection ID rotation yet.
+ */
+import { createCongestionController } from '../congestion/index.js';
+import { Pacer } from '../congestion/pacer.js';
+import { deriveInitialKeys } from '../crypto/initial-secrets.js';
+import { LossDetection } from '../recovery/loss-detection.js';
+import { DatagramRecvQueue, DatagramSendQueue } from '../streams/datagram-queue.js';
+import type { StreamDir } from '../streams/stream-id.js';
+import type { CertificateVerification } from '../tls/certificates/errors.js';
+import { TlsClientSession } from '../tls/client-session.js';
+import { TlsServerSession } from '../tls/server-session.js';
+import { Writer } from '../util/bytes.js';
+import { randomBytes } from '../util/random.js';
+import { earliest, type Instant } from '../util/time.js';
+import type { InitialPacketHeader } from '../wire/long-header.js';
+import { PacketNumberSpace } from '../wire/packet-type.js';
+import { encodeTransportParameters, sizeOfTransportParameters, type TransportParameters } from '../wire/transport-parameters.js';
+import { QUIC_V1 } from '../wire/version.js';
+import { closeByApplication, isTerminating, onCloseTimers } from './close.js';
+import { PacketSpace } from './packet-space.js';
+import { buildDatagram, updateAmplification } from './packet-builder.js';
+import { receiveDatagram } from './receive.js';
+import { onLostTokens } from './recovery-tokens.js';
+import { LOCAL_CID_LENGTH, MAX_DATAGRAM_SIZE, type ConnectionState } from './state.js';
+import { announceReadable } from './stream-events.js';
+import { completeCertificateVerification, driveTls } from './tls-bridge.js';
+import type { ClientConnectionOptions, ConnectionCommonOptions, ConnectionEvent, ConnectionStats, ConnectionToken, ServerConnectionOptions } from './types.js';
+
+/** Default limits (RFC 9000 §18.2 parameters we advertise). */
+const DEFAULTS = {
+  initialMaxData: 1024 * 1024,
+  initialMaxStreamData: 256 * 1024,
+  initialMaxStreamsBidi: 100,
+  initialMaxStreamsUni: 100,
+  maxIdleTimeoutMs: 30_000,
+  maxDatagramFrameSize: 0,
+  sendBufferCapacity: 1024 * 1024,
+} as const;
+
+/** Bounds of the datagram queues (RFC 9221 §5: datagrams may be dropped). */
+const DATAGRAM_QUEUE_LIMITS = { maxCount: 256, maxBytes: 256 * 1024 } as const;
+
+/** What `streamRead` returns. */
+export interface StreamReadResult {
+  /** The bytes read (possibly empty). */
+  readonly data: Uint8Array;
+  /** True once every byte and the end of the stream were read. */
+  readonly fin: boolean;
+}
+
+/** A QUIC connection, client or server. */
+export class Connection {
+  /** @internal the orchestrated state; modules of src/connection work on it. */
+  readonly state: ConnectionState;
+
+  private constructor(state: ConnectionState) {
+    this.state = state;
+  }
+
+  /**
+   * Starts a client connection (RFC 9000 §7): a random Destination Connection ID of 8 bytes
+   * (RFC 9000 §7.2: "When an Initial packet is sent by a client ... the client populates the
+   * Destination Connection ID field with an unpredictable value. This Destination Connection ID
+   * MUST be at least 8 bytes in length"), our own Source Connection ID, Initial keys from the DCID
+   * (RFC 9001 §5.2) and the ClientHello queued.
+   */
+  static connect(now: Instant, options: ClientConnectionOptions): Connection {
+    const dcid = randomBytes(options.random, 8);
+    const scid = randomBytes(options.random, LOCAL_CID_LENGTH);
+    const params = localParams(options, scid, undefined);
+    const tls = new TlsClientSession({
+      provider: options.provider, random: options.random, transportParameters: encodeParams(params),
+      alpnProtocols: options.alpnProtocols, verification: options.verification,
+      ...(options.serverName === undefined ? {} : { serverName: options.serverName }),
+      ...(options.sessionTicket === undefined ? {} : { sessionTicket: options.sessionTicket }),
+    });
+    const conn = new Connection(createState('client', options, tls, scid, dcid, dcid, params));
+    driveTls(conn.state, now, () => tls.start(options.wallClockMs()));
+    return conn;
+  }
+
+  /**
+   * Accepts a client's connection from its first Initial packet (RFC 9000 §7): Initial keys from
+   * the client's Destination Connection ID (RFC 9001 §5.2), our own Source Connection ID, and
+   * original_destination_connection_id and initial_source_connection_id in our transport
+   * parameters (RFC 9000 §7.3). Then feed the datagram to `handleDatagram`.
+   */
+  static accept(options: ServerConnectionOptions, firstPacket: InitialPacketHeader): Connection {
+    const scid = randomBytes(options.random, LOCAL_CID_LENGTH);
+    const params = localParams(options, scid, firstPacket.dcid.slice());
+    const tls = new TlsServerSession({
+      provider: options.provider, random: options.random, transportParameters: encodeParams(params),
+      alpnProtocols: options.alpnProtocols, certificate: options.certificate,
+    });
+    return new Connection(createState('server', options, tls, scid, firstPacket.scid.slice(), firstPacket.dcid.slice(), params));
+  }
+
+  /** A UDP datagram arrived. */
+  handleDatagram(now: Instant, datagram: Uint8Array): void {
+    receiveDatagram(this.state, now, datagram);
+    updateAmplification(this.state, now);
+  }
+
+  /** A deadline from `pollTimeout` passed: runs close/idle timers and loss detection (RFC 9002 A.9). */
+  handleTimeout(now: Instant): void {
+    const s = this.state;
+    if (onCloseTimers(s, now) || isTerminating(s)) return;
+    const deadline = s.ld.lossDetectionTimeout();
+    if (deadline === undefined || now < deadline) return;
+    const r = s.ld.onLossDetectionTimeout(now);
+    switch (r.kind) {
+      case 'none':
+        return;
+      case 'lost':
+        onLostTokens(s, now, r.lost);
+        return;
+      case 'pto': {
+        const sp = s.spaces[r.space];
+        // RFC 9002 §6.2.4: probes carry new data if any, else retransmitted data, else PING.
+        sp.probesPending = Math.max(sp.probesPending, r.probes);
+        if (r.space !== PacketNumberSpace.ApplicationData && !sp.cryptoSend.hasData) sp.cryptoSend.requeueUnacked();
+        return;
+      }
+      default: {
+        const never: never = r;
+        throw new Error(`unknown timeout result ${String(never)}`);
+      }
+    }
+  }
+
+  /** Writes the next datagram into `out`; returns its length, 0 when nothing is to be sent. */
+  pollTransmit(now: Instant, out: Uint8Array): number {
+    return buildDatagram(this.state, now, out);
+  }
+
+  /** The earliest deadline: loss detection, ACK delay, idle, closing/draining, pacing. */
+  pollTimeout(): Instant | undefined {
+    const s = this.state;
+    if (s.phase === 'closed') return undefined;
+    if (isTerminating(s)) return s.closeDeadline;
+    let t = earliest(earliest(s.ld.lossDetectionTimeout(), s.idleDeadline), s.pacerDeadline);
+    for (const sp of Object.values(s.spaces)) if (sp.canSend && sp.ack.hasAckElicitingPending()) t = earliest(t, sp.ack.ackDeadline());
+    return t;
+  }
+
+  /** The next event, or undefined. */
+  pollEvent(): ConnectionEvent | undefined {
+    return this.state.events.shift();
+  }
+
+  /** The result of the asynchronous check asked for by a verify_certificate event. */
+  completeCertificateVerification(now: Instant, result: CertificateVerification): void {
+    completeCertificateVerification(this.state, now, result);
+  }
+
+  /** True once the handshake completed (the TLS handshake, RFC 9001 §4.1.1). */
+  get isHandshakeComplete(): boolean {
+    return this.state.handshakeComplete;
+  }
+
+  /** True once the connection is gone (closing/draining period over, or idle). */
+  get isClosed(): boolean {
+    return this.state.phase === 'closed';
+  }
+
+  /** Opens a stream; undefined before the peer's transport parameters or at its stream limit (RFC 9000 §4.6). */
+  openStream(dir: StreamDir): number | undefined {
+    if (isTerminating(this.state)) return undefined;
+    return this.state.streams?.openStream(dir)?.id;
+  }
+
+  /** Buffers bytes on a stream; returns how many were taken (0: backpressure, wait for stream_writable). */
+  streamWrite(id: number, bytes: Uint8Array): number {
+    const send = this.state.streams?.get(id)?.send;
+    if (send === undefined) throw new Error(`stream ${id} has no sending part`);
+    const n = send.write(bytes);
+    if (n < bytes.length) this.state.writeBlocked.add(id);
+    return n;
+  }
+
+  /** Ends a stream after the bytes written (STREAM with FIN, RFC 9000 §3.1). */
+  streamFinish(id: number): void {
+    const send = this.state.streams?.get(id)?.send;
+    if (send === undefined) throw new Error(`stream ${id} has no sending part`);
+    send.finish();
+  }
+
+  /** Reads up to `max` bytes; undefined for a stream that is unknown or already finished. */
+  streamRead(id: number, max?: number): StreamReadResult | undefined {
+    const s = this.state;
+    const recv = s.streams?.get(id)?.recv;
+    if (recv === undefined || s.streams === undefined) return undefined;
+    const data = s.streams.read(id, max) ?? new Uint8Array(0);
+    s.readableAnnounced.delete(id);
+    s.touchedStreams.add(id);
+    announceReadable(s);
+    return { data, fin: recv.state === 'data_read' };
+  }
+
+  /** Abandons sending on a stream (RESET_STREAM, RFC 9000 §3.1). */
+  streamReset(id: number, code: number): boolean {
+    return this.state.streams?.get(id)?.send?.reset(code) ?? false;
+  }
+
+  /** Asks the peer to stop sending (STOP_SENDING, RFC 9000 §3.5). */
+  streamStopSending(id: number, code: number): boolean {
+    return this.state.streams?.stopSending(id, code) ?? false;
+  }
+
+  /**
+   * Queues a DATAGRAM (RFC 9221 §5).
+   * @throws DatagramError when the peer did not advertise max_datagram_frame_size or it is too small.
+   */
+  sendDatagram(bytes: Uint8Array): boolean {
+    return this.state.datagramSend.push(bytes) !== undefined;
+  }
+
+  /** The oldest received datagram, or undefined. */
+  readDatagram(): Uint8Array | undefined {
+    const d = this.state.datagramRecv.pop();
+    if (d === undefined) this.state.datagramAnnounced = false;
+    else if (this.state.datagramRecv.length === 0) this.state.datagramAnnounced = false;
+    return d;
+  }
+
+  /** Closes with an application error code (RFC 9000 §10.2). */
+  close(now: Instant, code: number, reason: string): void {
+    closeByApplication(this.state, now, code, reason);
+  }
+
+  /** Counters (DESIGN §7). */
+  stats(): ConnectionStats {
+    const s = this.state;
+    return {
+      bytesSent: s.bytesSent, bytesReceived: s.bytesReceived, packetsSent: s.packetsSent, packetsReceived: s.packetsReceived,
+      lostPackets: s.lostPackets, rtt: s.ld.rtt.smoothedRtt, cwnd: s.ld.cc.congestionWindow,
+    };
+  }
+}
+
+function localParams(options: ConnectionCommonOptions, scid: Uint8Array, originalDcid: Uint8Array | undefined): TransportParameters {
+  const l = { ...DEFAULTS, ...options.limits };
+  const p: TransportParameters = {
+    maxIdleTimeout: l.maxIdleTimeoutMs,
+    maxUdpPayloadSize: 65527,
+    initialMaxData: l.initialMaxData,
+    initialMaxStreamDataBidiLocal: l.initialMaxStreamData,
+    initialMaxStreamDataBidiRemote: l.initialMaxStreamData,
+    initialMaxStreamDataUni: l.initialMaxStreamData,
+    initialMaxStreamsBidi: l.initialMaxStreamsBidi,
+    initialMaxStreamsUni: l.initialMaxStreamsUni,
+    initialSourceConnectionId: scid,
+  };
+  if (l.maxDatagramFrameSize > 0) p.maxDatagramFrameSize = l.maxDatagramFrameSize;
+  if (originalDcid !== undefined) p.originalDestinationConnectionId = originalDcid;
+  return p;
+}
+
+function encodeParams(p: TransportParameters): Uint8Array {
+  const w = new Writer(new Uint8Array(sizeOfTransportParameters(p)));
+  encodeTransportParameters(w, p);
+  return w.written();
+}
+
+function createState(
+  role: 'client' | 'server',
+  options: ConnectionCommonOptions,
+  tls: TlsClientSession | TlsServerSession,
+  localCid: Uint8Array,
+  remoteCid: Uint8Array,
+  originalDcid: Uint8Array,
+  params: TransportParameters,
+): ConnectionState {
+  const version = options.version ?? QUIC_V1;
+  const spaces = {
+    [PacketNumberSpace.Initial]: new PacketSpace(PacketNumberSpace.Initial),
+    [PacketNumberSpace.Handshake]: new PacketSpace(PacketNumberSpace.Handshake),
+    [PacketNumberSpace.ApplicationData]: new PacketSpace(PacketNumberSpace.ApplicationData),
+  };
+  // RFC 9001 §5.2: Initial keys from the client's first Destination Connection ID.
+  const initial = deriveInitialKeys(options.provider, version, originalDcid);
+  const init = spaces[PacketNumberSpace.Initial];
+  init.writeKeys = role === 'client' ? initial.client : initial.server;
+  init.readKeys = role === 'client' ? initial.server : initial.client;
+  const cc = createCongestionController(options.congestionControl ?? 'cubic', { maxDatagramSize: MAX_DATAGRAM_SIZE });
+  const ld = new LossDetection<ConnectionToken>(cc, {
+    peerCompletedAddressValidation: role === 'server',
+    ...(options.initialRtt === undefined ? {} : { initialRtt: options.initialRtt }),
+  });
+  const limits = { ...DEFAULTS, ...options.limits };
+  return {
+    role, version, provider: options.provider, random: options.random, wallClockMs: options.wallClockMs, spaces, tls, ld,
+    pacer: new Pacer({ maxDatagramSize: MAX_DATAGRAM_SIZE }), pacerDeadline: undefined,
+    localCid, remoteCid, originalDcid, localParams: params, peerParams: undefined, streams: undefined,
+    sendBufferCapacity: limits.sendBufferCapacity,
+    datagramSend: new DatagramSendQueue(0, DATAGRAM_QUEUE_LIMITS),
+    datagramRecv: new DatagramRecvQueue(limits.maxDatagramFrameSize, DATAGRAM_QUEUE_LIMITS),
+    events: [], phase: 'handshaking', handshakeComplete: false, handshakeConfirmed: false, handshakeDonePending: false,
+    addressValidated: role === 'client', remoteCidConfirmed: false, idleTimeout: undefined, idleDeadline: undefined,
+    ackElicitingSentSinceReceive: false, closeFrame: undefined, closeSendPending: false, closeDeadline: undefined,
+    readableAnnounced: new Set(), touchedStreams: new Set(), writeBlocked: new Set(), datagramAnnounced: false,
+    bytesSent: 0, bytesReceived: 0, packetsSent: 0, packetsReceived: 0, lostPackets: 0,
+  };
+}

@@ -1,0 +1,196 @@
+/**
+ * The receive path (RFC 9000 §12.2, §12.3, §12.4, §17; RFC 9001 §5.5): split a datagram into its
+ * coalesced packets, pick each packet's keys by type, remove protection with the space's largest
+ * packet number, drop what cannot be decrypted, drop duplicates, decode frames with the packet
+ * type's rules and dispatch them. Peer violations become CONNECTION_CLOSE (close.ts).
+ */
+import { unprotectPacket } from '../crypto/packet-protection.js';
+import { bytesEqual } from '../util/bytes.js';
+import { CodecError } from '../util/errors.js';
+import type { Instant } from '../util/time.js';
+import { TransportError, TransportErrorCode } from '../wire/errors.js';
+import { frameTypeOf, sizeOfFrame, type Frame } from '../wire/frames.js';
+import { isAckEliciting } from '../wire/frame-permissions.js';
+import { FrameError, decodeFrames } from '../wire/frames.js';
+import { reservedBitsOf, splitDatagram, type PacketHeader } from '../wire/header.js';
+import { PacketNumberSpace, PacketType, packetNumberSpaceOf } from '../wire/packet-type.js';
+import { closeWithError, isTerminating, onPeerClose, restartIdleTimer } from './close.js';
+import { levelOfSpace } from './packet-space.js';
+import { onAckedTokens, onLostTokens } from './recovery-tokens.js';
+import { LOCAL_CID_LENGTH, pushEvent, type ConnectionState } from './state.js';
+import { confirmHandshake, discardSpace, onCryptoData } from './tls-bridge.js';
+import { announceStreams } from './stream-events.js';
+
+/** Handles one UDP datagram (RFC 9000 §12.2: "MUST individually process each QUIC packet"). */
+export function receiveDatagram(s: ConnectionState, now: Instant, datagram: Uint8Array): void {
+  if (s.phase === 'closed' || s.phase === 'draining') return;
+  // Decryption works in place; the caller's buffer stays untouched.
+  const bytes = datagram.slice();
+  s.bytesReceived += bytes.length;
+  const { packets } = splitDatagram(bytes, LOCAL_CID_LENGTH);
+  let firstDcid: Uint8Array | undefined;
+  for (const pkt of packets) {
+    if (pkt.type === PacketType.Retry || pkt.type === PacketType.VersionNegotiation) continue; // not in this cut
+    // RFC 9000 §12.2: "Receivers SHOULD ignore any subsequent packets with a different
+    // Destination Connection ID than the first packet in the datagram."
+    if (firstDcid === undefined) firstDcid = pkt.dcid;
+    else if (!bytesEqual(firstDcid, pkt.dcid)) continue;
+    if (!isOurDcid(s, pkt)) continue;
+    try {
+      receivePacket(s, now, pkt);
+    } catch (e) {
+      if (e instanceof TransportError) closeWithError(s, now, e);
+      else throw e;
+    }
+    if (isGone(s)) return;
+  }
+  if (s.phase === 'closing') s.closeSendPending = true; // RFC 9000 §10.2.1: answer with CONNECTION_CLOSE
+}
+
+/** Draining or closed (a function, so that the phase is re-read after each packet). */
+function isGone(s: ConnectionState): boolean {
+  return s.phase === 'draining' || s.phase === 'closed';
+}
+
+function isOurDcid(s: ConnectionState, pkt: Exclude<PacketHeader, { type: 'retry' | 'version_negotiation' }>): boolean {
+  if (bytesEqual(pkt.dcid, s.localCid)) return true;
+  // The server accepts the client's chosen DCID on Initial (and 0-RTT) packets until it switches.
+  return s.role === 'server' && pkt.type !== PacketType.OneRtt && bytesEqual(pkt.dcid, s.originalDcid);
+}
+
+function receivePacket(s: ConnectionState, now: Instant, pkt: Exclude<PacketHeader, { type: 'retry' | 'version_negotiation' }>): void {
+  if (pkt.type === PacketType.ZeroRtt) return; // 0-RTT is not in this cut
+  const spaceId = packetNumberSpaceOf(pkt.type);
+  const space = s.spaces[spaceId];
+  const keys = space.readKeys;
+  // RFC 9001 §5.5 / §4.9: packets for which there are no keys (yet, or any more) are dropped.
+  if (keys === undefined || space.discarded) return;
+  let opened;
+  try {
+    opened = unprotectPacket(keys, pkt.bytes, pkt.pnOffset, pkt.packetLength, space.ack.largestReceived);
+  } catch (e) {
+    if (e instanceof CodecError) return; // too short to sample: RFC 9001 §5.4.2 "MUST discard"
+    throw e;
+  }
+  // RFC 9001 §5.5: packets that fail authentication are discarded, not an error.
+  if (opened === null) return;
+  // RFC 9000 §17.2/§17.3.1: "An endpoint MUST treat receipt of a packet that has a non-zero value
+  // for these bits after removing both packet and header protection as a connection error of
+  // type PROTOCOL_VIOLATION."
+  if (reservedBitsOf(opened.firstByte) !== 0) throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, undefined, 'reserved bits set');
+  // RFC 9000 §12.3: duplicates are discarded.
+  if (space.ack.isDuplicate(opened.packetNumber)) return;
+  let frames: Frame[];
+  try {
+    frames = decodeFrames(opened.payload, pkt.type);
+  } catch (e) {
+    if (e instanceof FrameError) {
+      const code = e.kind === 'frame_encoding' ? TransportErrorCode.FRAME_ENCODING_ERROR : TransportErrorCode.PROTOCOL_VIOLATION;
+      throw new TransportError(code, e.frameType, e.message);
+    }
+    throw e;
+  }
+  s.packetsReceived++;
+  const ackEliciting = frames.some((f) => isAckEliciting(frameTypeOf(f)));
+  space.ack.onPacketReceived(opened.packetNumber, ackEliciting, now);
+
+  if (s.role === 'client' && pkt.type === PacketType.Initial && !s.remoteCidConfirmed) {
+    // RFC 9000 §7.2: "the client MUST change the Destination Connection ID it uses for sending
+    // packets in response to only the first received Initial or Retry packet."
+    s.remoteCid = pkt.scid.slice();
+    s.remoteCidConfirmed = true;
+  }
+  if (s.role === 'server' && pkt.type === PacketType.Handshake) {
+    // RFC 9000 §8.1: "an endpoint can consider the peer address to have been validated ... when
+    // a Handshake packet ... is received"; RFC 9001 §4.9.1: "a server MUST discard Initial keys
+    // when it first successfully processes a Handshake packet."
+    s.addressValidated = true;
+    s.ld.setAmplificationLimited(false, now);
+    discardSpace(s, PacketNumberSpace.Initial, now);
+  }
+  restartIdleTimer(s, now);
+  s.ackElicitingSentSinceReceive = false;
+
+  for (const frame of frames) {
+    if (isTerminating(s)) {
+      if (frame.type === 'connection_close') onPeerClose(s, now, frame);
+      continue;
+    }
+    onFrame(s, now, spaceId, frame);
+  }
+  announceStreams(s);
+}
+
+function onFrame(s: ConnectionState, now: Instant, spaceId: PacketNumberSpace, frame: Frame): void {
+  switch (frame.type) {
+    case 'padding':
+    case 'ping':
+      return;
+    case 'ack': {
+      const result = s.ld.onAckReceived(frame, spaceId, now);
+      onAckedTokens(s, result.acked);
+      onLostTokens(s, now, result.lost);
+      // RFC 9002 §6.2.2.1: a client's address is validated once its Handshake packets are acknowledged.
+      if (s.role === 'client' && spaceId === PacketNumberSpace.Handshake && result.acked.length > 0) s.ld.setPeerCompletedAddressValidation(now);
+      return;
+    }
+    case 'crypto': {
+      const space = s.spaces[spaceId];
+      onCryptoData(s, now, levelOfSpace(spaceId), space.cryptoRecv.onFrame(frame.offset, frame.data));
+      return;
+    }
+    case 'handshake_done':
+      // RFC 9000 §19.20: "A server MUST treat receipt of a HANDSHAKE_DONE frame as a connection
+      // error of type PROTOCOL_VIOLATION."
+      if (s.role === 'server') throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, 0x1e, 'HANDSHAKE_DONE from a client');
+      // RFC 9001 §4.1.2: "the TLS handshake is considered confirmed at the client when a
+      // HANDSHAKE_DONE frame is received."
+      confirmHandshake(s, now);
+      return;
+    case 'connection_close':
+      onPeerClose(s, now, frame);
+      return;
+    case 'stream':
+    case 'reset_stream':
+    case 'stop_sending':
+    case 'max_stream_data':
+    case 'stream_data_blocked':
+      requireStreams(s, frame).onStreamFrame(frame);
+      s.touchedStreams.add(frame.streamId);
+      return;
+    case 'max_data':
+      requireStreams(s, frame).onMaxData(frame.maximum);
+      return;
+    case 'max_streams':
+      requireStreams(s, frame).onMaxStreams(frame.bidi, frame.maximum);
+      return;
+    case 'datagram': {
+      s.datagramRecv.onDatagram(frame.data, sizeOfFrame(frame));
+      if (!s.datagramAnnounced) {
+        s.datagramAnnounced = true;
+        pushEvent(s, { type: 'datagram_received' });
+      }
+      return;
+    }
+    case 'new_token':
+      // RFC 9000 §19.7: "A server MUST treat receipt of a NEW_TOKEN frame as a connection error of type PROTOCOL_VIOLATION."
+      if (s.role === 'server') throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, 0x07, 'NEW_TOKEN from a client');
+      return;
+    case 'data_blocked':
+    case 'streams_blocked':
+    case 'new_connection_id':
+    case 'retire_connection_id':
+    case 'path_challenge':
+    case 'path_response':
+      return; // connection ID rotation and migration come later
+    default: {
+      const never: never = frame;
+      throw new Error(`unknown frame ${String(never)}`);
+    }
+  }
+}
+
+function requireStreams(s: ConnectionState, frame: Frame) {
+  if (s.streams === undefined) throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, frameTypeOf(frame), 'stream frame before transport parameters');
+  return s.streams;
+}

@@ -1,0 +1,60 @@
+/**
+ * Recovery tokens back to their owners (DESIGN §2, the neqo model; RFC 9000 §13.3): when a packet
+ * is acknowledged or declared lost (RFC 9002), each token it carried goes to the component that
+ * wrote the frame.
+ */
+import type { SentPacket } from '../recovery/sent-packet.js';
+import type { Instant } from '../util/time.js';
+import { announceWritable } from './stream-events.js';
+import type { ConnectionState } from './state.js';
+import type { ConnectionToken } from './types.js';
+
+/** Newly acknowledged packets. */
+export function onAckedTokens(s: ConnectionState, packets: readonly SentPacket<ConnectionToken>[]): void {
+  for (const p of packets) {
+    for (const t of p.tokens) {
+      switch (t.kind) {
+        case 'ack':
+          s.spaces[t.token.space].ack.onAckFrameAcked(t.token);
+          break;
+        case 'crypto':
+          s.spaces[t.space].cryptoSend.onAcked(t.offset, t.length);
+          break;
+        case 'handshake_done':
+          s.handshakeDonePending = false;
+          break;
+        case 'datagram':
+          s.datagramSend.onAcked(t);
+          break;
+        default:
+          s.streams?.onAcked(t);
+      }
+    }
+  }
+  announceWritable(s);
+}
+
+/** Packets declared lost: their frames' contents are queued again where RFC 9000 §13.3 says so. */
+export function onLostTokens(s: ConnectionState, _now: Instant, packets: readonly SentPacket<ConnectionToken>[]): void {
+  for (const p of packets) {
+    s.lostPackets++;
+    for (const t of p.tokens) {
+      switch (t.kind) {
+        case 'ack':
+          break; // RFC 9000 §13.3: ACK frames carry the most recent set; a new one is built
+        case 'crypto':
+          s.spaces[t.space].cryptoSend.onLost(t.offset, t.length);
+          break;
+        case 'handshake_done':
+          // RFC 9000 §13.3: "The HANDSHAKE_DONE frame MUST be retransmitted until it is acknowledged."
+          s.handshakeDonePending = true;
+          break;
+        case 'datagram':
+          s.datagramSend.onLost(t); // RFC 9221 §5.2: not retransmitted
+          break;
+        default:
+          s.streams?.onLost(t);
+      }
+    }
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * The mutable state of one connection, shared by the modules that orchestrate it (DESIGN §2:
+ * "the connection only orchestrates"): packet spaces, TLS, loss detection, streams, datagrams,
+ * timers and the event queue. `Connection` (connection.ts) owns one; the receive path, the
+ * packet builder, the TLS bridge and the close logic each work on it.
+ */
+import type { Pacer } from '../congestion/pacer.js';
+import type { CryptoProvider } from '../crypto/provider.js';
+import type { LossDetection } from '../recovery/loss-detection.js';
+import type { DatagramRecvQueue, DatagramSendQueue } from '../streams/datagram-queue.js';
+import type { Role } from '../streams/stream-id.js';
+import type { StreamManager } from '../streams/streams.js';
+import type { TlsClientSession } from '../tls/client-session.js';
+import type { TlsServerSession } from '../tls/server-session.js';
+import type { RandomSource } from '../util/random.js';
+import type { Duration, Instant } from '../util/time.js';
+import type { ConnectionCloseFrame } from '../wire/frame-types.js';
+import type { PacketNumberSpace } from '../wire/packet-type.js';
+import type { ResolvedTransportParameters } from '../wire/transport-parameter-defaults.js';
+import type { TransportParameters } from '../wire/transport-parameters.js';
+import type { QuicVersion } from '../wire/version.js';
+import type { PacketSpace } from './packet-space.js';
+import type { ConnectionEvent, ConnectionToken } from './types.js';
+
+/** Where the connection is in its life (RFC 9000 §10). */
+export type ConnectionPhase = 'handshaking' | 'established' | 'closing' | 'draining' | 'closed';
+
+/** RFC 9000 §14: the datagram size used before any path MTU discovery (at least 1200). */
+export const MAX_DATAGRAM_SIZE = 1200;
+
+/** Length of the connection IDs this implementation issues. */
+export const LOCAL_CID_LENGTH = 8;
+
+/** Most events queued before the oldest stream_readable/writable duplicates are skipped. */
+export const MAX_EVENTS = 4096;
+
+/** See the module comment. */
+export interface ConnectionState {
+  readonly role: Role;
+  readonly version: QuicVersion;
+  readonly provider: CryptoProvider;
+  readonly random: RandomSource;
+  readonly wallClockMs: () => number;
+  readonly spaces: Readonly<Record<PacketNumberSpace, PacketSpace>>;
+  readonly tls: TlsClientSession | TlsServerSession;
+  readonly ld: LossDetection<ConnectionToken>;
+  /** RFC 9002 §7.7 pacing. */
+  readonly pacer: Pacer;
+  /** When the pacer lets the next datagram leave, if it held one back. */
+  pacerDeadline: Instant | undefined;
+  readonly localCid: Uint8Array;
+  /** The peer's connection ID we send to (client: replaced by the server's SCID, RFC 9000 §7.2). */
+  remoteCid: Uint8Array;
+  /** The DCID of the client's first Initial (RFC 9000 §7.3). */
+  readonly originalDcid: Uint8Array;
+  /** Our transport parameters and the peer's, resolved (RFC 9000 §18.2). */
+  readonly localParams: TransportParameters;
+  peerParams: ResolvedTransportParameters | undefined;
+  streams: StreamManager | undefined;
+  /** Send buffer per stream. */
+  readonly sendBufferCapacity: number;
+  readonly datagramSend: DatagramSendQueue;
+  readonly datagramRecv: DatagramRecvQueue;
+  readonly events: ConnectionEvent[];
+  phase: ConnectionPhase;
+  handshakeComplete: boolean;
+  handshakeConfirmed: boolean;
+  /** Server: HANDSHAKE_DONE must be (re)sent. */
+  handshakeDonePending: boolean;
+  /** RFC 9000 §8.1: the peer's address is validated (always true for a client). */
+  addressValidated: boolean;
+  /** Client: the server's first Initial has set remoteCid. */
+  remoteCidConfirmed: boolean;
+  /** Effective idle timeout (RFC 9000 §10.1), undefined when disabled. */
+  idleTimeout: Duration | undefined;
+  idleDeadline: Instant | undefined;
+  /** RFC 9000 §10.1: an ack-eliciting packet was sent since the last one received. */
+  ackElicitingSentSinceReceive: boolean;
+  /** The CONNECTION_CLOSE to (re)send while closing. */
+  closeFrame: ConnectionCloseFrame | undefined;
+  closeSendPending: boolean;
+  /** When closing or draining ends (RFC 9000 §10.2: three times the PTO). */
+  closeDeadline: Instant | undefined;
+  /** Streams whose readability was already announced and not yet read. */
+  readonly readableAnnounced: Set<number>;
+  /** Streams that received frames since the last readability check. */
+  readonly touchedStreams: Set<number>;
+  /** Streams whose writer was refused bytes: stream_writable is announced when room frees. */
+  readonly writeBlocked: Set<number>;
+  datagramAnnounced: boolean;
+  /** RFC 9000 §8.1 accounting, and stats. */
+  bytesSent: number;
+  bytesReceived: number;
+  packetsSent: number;
+  packetsReceived: number;
+  lostPackets: number;
+}
+
+/** Queues an event; duplicate stream notifications are the callers' job to avoid. */
+export function pushEvent(s: ConnectionState, ev: ConnectionEvent): void {
+  if (s.events.length >= MAX_EVENTS && (ev.type === 'stream_readable' || ev.type === 'stream_writable')) return;
+  s.events.push(ev);
+}

@@ -1,0 +1,112 @@
+/**
+ * The connection's public types (DESIGN §1, §7): options, events and stats, and the recovery
+ * tokens it keeps per sent packet (DESIGN §2, the neqo model; RFC 9000 §13.3).
+ */
+import type { CryptoProvider } from '../crypto/provider.js';
+import type { CongestionControlAlgorithm } from '../congestion/index.js';
+import type { AckToken } from '../recovery/ack-tracker.js';
+import type { StreamsToken } from '../streams/tokens.js';
+import type { CertifiedKey, ServerVerification, SessionTicket } from '../tls/session-types.js';
+import type { RandomSource } from '../util/random.js';
+import type { Duration } from '../util/time.js';
+import type { PacketNumberSpace } from '../wire/packet-type.js';
+import type { QuicVersion } from '../wire/version.js';
+
+/** Our transport settings (RFC 9000 §18.2), advertised in our transport parameters. */
+export interface ConnectionLimits {
+  /** initial_max_data (default 1 MiB). */
+  readonly initialMaxData?: number;
+  /** initial_max_stream_data_* for every stream kind (default 256 KiB). */
+  readonly initialMaxStreamData?: number;
+  /** initial_max_streams_bidi (default 100). */
+  readonly initialMaxStreamsBidi?: number;
+  /** initial_max_streams_uni (default 100). */
+  readonly initialMaxStreamsUni?: number;
+  /** max_idle_timeout in milliseconds (default 30000; 0 disables). */
+  readonly maxIdleTimeoutMs?: number;
+  /** max_datagram_frame_size (RFC 9221 §3; default 0: DATAGRAM frames refused). */
+  readonly maxDatagramFrameSize?: number;
+  /** Send buffer per stream (default 1 MiB). */
+  readonly sendBufferCapacity?: number;
+}
+
+/** Options shared by `Connection.connect` and `Connection.accept`. */
+export interface ConnectionCommonOptions {
+  readonly provider: CryptoProvider;
+  readonly random: RandomSource;
+  /** The injected wall clock in ms since the Unix epoch, for certificates and tickets (DESIGN §1). */
+  readonly wallClockMs: () => number;
+  /** ALPN protocols, in preference order. */
+  readonly alpnProtocols: readonly string[];
+  /** QUIC version (only v1 in this cut; the field is here so that v2 can follow). */
+  readonly version?: QuicVersion;
+  readonly limits?: ConnectionLimits;
+  /** Congestion controller (default 'cubic'). */
+  readonly congestionControl?: CongestionControlAlgorithm;
+  /** kInitialRtt (RFC 9002 §6.2.2, default 333 ms). */
+  readonly initialRtt?: Duration;
+}
+
+/** `Connection.connect` options (client). */
+export interface ClientConnectionOptions extends ConnectionCommonOptions {
+  readonly serverName?: string;
+  readonly verification: ServerVerification;
+  readonly sessionTicket?: SessionTicket;
+}
+
+/** `Connection.accept` options (server). */
+export interface ServerConnectionOptions extends ConnectionCommonOptions {
+  readonly certificate: CertifiedKey;
+}
+
+/** Who ended a connection. */
+export type CloseInitiator = 'local' | 'peer' | 'idle' | 'stateless_reset';
+
+/** What the connection tells its driver (DESIGN §1: queued, pulled with `pollEvent`). */
+export type ConnectionEvent =
+  | { readonly type: 'handshake_completed'; readonly alpn: string }
+  | { readonly type: 'stream_opened'; readonly streamId: number }
+  | { readonly type: 'stream_readable'; readonly streamId: number }
+  | { readonly type: 'stream_writable'; readonly streamId: number }
+  /** Received datagrams are waiting: take them with `readDatagram()`. */
+  | { readonly type: 'datagram_received' }
+  | {
+      readonly type: 'connection_closed';
+      readonly by: CloseInitiator;
+      readonly code: number;
+      readonly reason: string;
+      readonly errorSpace: 'transport' | 'application';
+    }
+  /** Verify this chain (asynchronously) and call `completeCertificateVerification`. */
+  | { readonly type: 'verify_certificate'; readonly chain: readonly Uint8Array[]; readonly serverName: string | undefined; readonly trustAnchors: readonly Uint8Array[] }
+  | { readonly type: 'session_ticket'; readonly ticket: SessionTicket }
+  | { readonly type: 'key_log'; readonly line: string };
+
+/** Counters of one connection (DESIGN §7 ConnectionStats, minimal). */
+export interface ConnectionStats {
+  readonly bytesSent: number;
+  readonly bytesReceived: number;
+  readonly packetsSent: number;
+  readonly packetsReceived: number;
+  readonly lostPackets: number;
+  /** smoothed_rtt in microseconds. */
+  readonly rtt: Duration;
+  /** congestion_window in bytes. */
+  readonly cwnd: number;
+}
+
+/** A CRYPTO frame's range (RFC 9000 §19.6; resent on loss, §13.3). */
+export interface CryptoToken {
+  readonly kind: 'crypto';
+  readonly space: PacketNumberSpace;
+  readonly offset: number;
+  readonly length: number;
+}
+
+/** Every recovery token the connection keeps with a sent packet. */
+export type ConnectionToken =
+  | StreamsToken
+  | CryptoToken
+  | { readonly kind: 'ack'; readonly token: AckToken }
+  /** RFC 9000 §13.3: "The HANDSHAKE_DONE frame MUST be retransmitted until it is acknowledged." */
+  | { readonly kind: 'handshake_done' };
