@@ -7,7 +7,7 @@
 import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
 import { Connection } from '../../src/connection/connection.js';
-import type { ConnectionEvent, ConnectionLimits } from '../../src/connection/types.js';
+import type { ConnectionCommonOptions, ConnectionEvent, ConnectionLimits } from '../../src/connection/types.js';
 import { verifyCertificateChain } from '../../src/tls/certificates/verify-chain.js';
 import { generateSelfSignedCertificate } from '../../src/tls/certificates/self-signed.js';
 import { Reader, Writer, concatBytes } from '../../src/util/bytes.js';
@@ -44,6 +44,9 @@ export interface PairOptions {
   readonly serverLimits?: ConnectionLimits;
   /** The client's trust anchors (default: the CA that signed the server's certificate). */
   readonly trustAnchors?: readonly Uint8Array[];
+  /** Extra connection options per side (key update settings, stateless reset key). */
+  readonly clientExtra?: Pick<ConnectionCommonOptions, 'keyUpdate' | 'statelessResetKey'>;
+  readonly serverExtra?: Pick<ConnectionCommonOptions, 'keyUpdate' | 'statelessResetKey'>;
   /** Rewrites the client Initial header the server is accepted from (to test §7.3 checks). */
   readonly acceptHeader?: (h: InitialPacketHeader) => InitialPacketHeader;
 }
@@ -84,6 +87,7 @@ export class ConnectionPair {
       provider: this.provider, random: new SeededRandom(seed), wallClockMs: () => TLS_TEST_NOW, alpnProtocols: ALPN,
       serverName: 'localhost', verification: { mode: 'chain', trustAnchors: options.trustAnchors ?? [p.ca] },
       ...(options.clientLimits === undefined ? {} : { limits: options.clientLimits }),
+      ...options.clientExtra,
     });
   }
 
@@ -149,6 +153,11 @@ export class ConnectionPair {
     }
   }
 
+  /** Delivers `bytes` to a side now, outside the simulated wire (reordering, forged packets). */
+  deliverNow(to: Side, bytes: Uint8Array): void {
+    this.deliver(to, bytes);
+  }
+
   private deliver(to: Side, bytes: Uint8Array): void {
     if (to === 'server' && this.server === undefined) {
       const header = decodePacketHeader(new Reader(bytes), 8);
@@ -159,6 +168,7 @@ export class ConnectionPair {
           provider: this.provider, random: this.serverRandom, wallClockMs: () => TLS_TEST_NOW, alpnProtocols: ALPN,
           certificate: { chain: [p.leaf], key: this.provider.importSigningKey(p.key) },
           ...(this.options.serverLimits === undefined ? {} : { limits: this.options.serverLimits }),
+          ...this.options.serverExtra,
         },
         this.options.acceptHeader?.(header as InitialPacketHeader) ?? (header as InitialPacketHeader),
       );
@@ -252,9 +262,10 @@ export async function echo(options: PairOptions, data: Uint8Array, dir: 'bidi' |
 
 /**
  * A 1-RTT packet from `from` carrying `payload` as its frames, protected with its keys and next
- * packet number: a way to make a peer misbehave on purpose.
+ * packet number: a way to make a peer misbehave on purpose. Given `now`, the packet is recorded as
+ * sent (not in flight), so that the peer's ACK of it is no ACK of an unsent packet.
  */
-export function forgeOneRttDatagram(from: Connection, payload: Uint8Array): Uint8Array {
+export function forgeOneRttDatagram(from: Connection, payload: Uint8Array, now?: Instant): Uint8Array {
   const s = from.state;
   const sp = s.spaces[PacketNumberSpace.ApplicationData];
   const keys = sp.writeKeys;
@@ -262,9 +273,10 @@ export function forgeOneRttDatagram(from: Connection, payload: Uint8Array): Uint
   const pn = sp.nextPacketNumber++;
   const buf = new Uint8Array(1 + s.remoteCid.length + 4 + Math.max(payload.length, 4) + 16);
   const w = new Writer(buf);
-  const pnOffset = encodeShortHeader(w, { type: PacketType.OneRtt, dcid: s.remoteCid, spin: false, keyPhase: false }, pn, 4);
+  const pnOffset = encodeShortHeader(w, { type: PacketType.OneRtt, dcid: s.remoteCid, spin: false, keyPhase: s.keyUpdate.writePhase }, pn, 4);
   w.bytes(payload);
   if (payload.length < 4) w.zeros(4 - payload.length);
   const end = protectPacket(keys, buf, pnOffset, 4, pn, w.offset);
+  if (now !== undefined) s.ld.onPacketSent(PacketNumberSpace.ApplicationData, { packetNumber: pn, ackEliciting: false, inFlight: false, sentBytes: end, tokens: [] }, now);
   return buf.subarray(0, end);
 }

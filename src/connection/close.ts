@@ -1,7 +1,8 @@
 /**
  * Connection termination (RFC 9000 §10): immediate close with CONNECTION_CLOSE and the closing
  * state (§10.2.1), the draining state after the peer's CONNECTION_CLOSE (§10.2.2), both lasting
- * three times the PTO (§10.2), and the idle timeout (§10.1).
+ * three times the PTO (§10.2), the idle timeout (§10.1), and draining after a Stateless Reset
+ * (§10.3.1).
  */
 import { addDuration, maxDuration, micros, millis, type Duration, type Instant } from '../util/time.js';
 import { TransportErrorCode, type TransportError } from '../wire/errors.js';
@@ -66,6 +67,20 @@ export function onPeerClose(s: ConnectionState, now: Instant, frame: ConnectionC
   s.idleDeadline = undefined;
   if (!wasClosing) s.closeDeadline = addDuration(now, micros(3 * currentPto(s)));
   if (!wasClosing) closedEvent(s, 'peer', frame);
+}
+
+/**
+ * A Stateless Reset was detected (RFC 9000 §10.3.1): "If the last 16 bytes of the datagram are
+ * identical in value to a stateless reset token, the endpoint MUST enter the draining period and
+ * not send any further packets on this connection."
+ */
+export function onStatelessReset(s: ConnectionState, now: Instant): void {
+  if (isTerminating(s)) return;
+  s.phase = 'draining';
+  s.closeSendPending = false;
+  s.idleDeadline = undefined;
+  s.closeDeadline = addDuration(now, micros(3 * currentPto(s)));
+  pushEvent(s, { type: 'connection_closed', by: 'stateless_reset', code: 0, reason: 'stateless reset', errorSpace: 'transport' });
 }
 
 /**

@@ -3,7 +3,8 @@
  * (`connect`/`accept`, `handle*`, `poll*` and commands) over a `ConnectionState` that the receive
  * path (receive.ts), the packet builder (packet-builder.ts), the TLS bridge (tls-bridge.ts) and
  * the close logic (close.ts) orchestrate. QUIC v1 only in this cut (a `version` field is kept for
- * v2); no Retry, version negotiation, key update, migration or connection ID rotation yet.
+ * v2); key update (key-update.ts) and connection IDs (connection-ids.ts); no Retry, version
+ * negotiation or migration yet.
  */
 import { createCongestionController } from '../congestion/index.js';
 import { Pacer } from '../congestion/pacer.js';
@@ -21,7 +22,10 @@ import type { InitialPacketHeader } from '../wire/long-header.js';
 import { PacketNumberSpace } from '../wire/packet-type.js';
 import { encodeTransportParameters, sizeOfTransportParameters, type TransportParameters } from '../wire/transport-parameters.js';
 import { QUIC_V1 } from '../wire/version.js';
-import { closeByApplication, isTerminating, onCloseTimers } from './close.js';
+import { TransportError } from '../wire/errors.js';
+import { closeByApplication, closeWithError, isTerminating, onCloseTimers } from './close.js';
+import { createConnectionIdState, firstResetToken, isStatelessResetFor, rotateConnectionId, type ConnectionIdState } from './connection-ids.js';
+import { createKeyUpdateState, initiateKeyUpdate } from './key-update.js';
 import { PacketSpace } from './packet-space.js';
 import { buildDatagram, updateAmplification } from './packet-builder.js';
 import { receiveDatagram } from './receive.js';
@@ -72,6 +76,7 @@ export class Connection {
   static connect(now: Instant, options: ClientConnectionOptions): Connection {
     const dcid = randomBytes(options.random, 8);
     const scid = randomBytes(options.random, LOCAL_CID_LENGTH);
+    const cids = createConnectionIdState(scid, options.random, options.statelessResetKey, cidLimit(options));
     const params = localParams(options, scid, undefined);
     const tls = new TlsClientSession({
       provider: options.provider, random: options.random, transportParameters: encodeParams(params),
@@ -79,7 +84,7 @@ export class Connection {
       ...(options.serverName === undefined ? {} : { serverName: options.serverName }),
       ...(options.sessionTicket === undefined ? {} : { sessionTicket: options.sessionTicket }),
     });
-    const conn = new Connection(createState('client', options, tls, scid, dcid, dcid, params));
+    const conn = new Connection(createState('client', options, tls, cids, dcid, dcid, params));
     driveTls(conn.state, now, () => tls.start(options.wallClockMs()));
     return conn;
   }
@@ -92,12 +97,15 @@ export class Connection {
    */
   static accept(options: ServerConnectionOptions, firstPacket: InitialPacketHeader): Connection {
     const scid = randomBytes(options.random, LOCAL_CID_LENGTH);
+    const cids = createConnectionIdState(scid, options.random, options.statelessResetKey, cidLimit(options));
     const params = localParams(options, scid, firstPacket.dcid.slice());
+    // RFC 9000 §18.2 stateless_reset_token: the token of the server's handshake connection ID.
+    params.statelessResetToken = firstResetToken(cids);
     const tls = new TlsServerSession({
       provider: options.provider, random: options.random, transportParameters: encodeParams(params),
       alpnProtocols: options.alpnProtocols, certificate: options.certificate,
     });
-    return new Connection(createState('server', options, tls, scid, firstPacket.scid.slice(), firstPacket.dcid.slice(), params));
+    return new Connection(createState('server', options, tls, cids, firstPacket.scid.slice(), firstPacket.dcid.slice(), params));
   }
 
   /** A UDP datagram arrived. */
@@ -228,6 +236,47 @@ export class Connection {
     return d;
   }
 
+  /**
+   * Starts a 1-RTT key update (RFC 9001 §6.1). Returns false when not allowed yet: before the
+   * handshake is confirmed, or before a packet of the current key phase was acknowledged.
+   */
+  initiateKeyUpdate(_now: Instant): boolean {
+    return initiateKeyUpdate(this.state);
+  }
+
+  /** The Key Phase bit we send with (RFC 9001 §6): 0 or 1. */
+  get keyPhase(): 0 | 1 {
+    return this.state.keyUpdate.writePhase ? 1 : 0;
+  }
+
+  /**
+   * Moves to the peer's next unused connection ID and retires the current one (RFC 9000 §5.1.2).
+   * Returns false when the peer gave no spare ID or the handshake is not confirmed.
+   */
+  rotateConnectionId(now: Instant): boolean {
+    try {
+      return rotateConnectionId(this.state);
+    } catch (e) {
+      if (!(e instanceof TransportError)) throw e;
+      closeWithError(this.state, now, e);
+      return false;
+    }
+  }
+
+  /** Our active connection IDs (RFC 9000 §5.1.1), for the endpoint's routing table. */
+  get activeConnectionIds(): readonly Uint8Array[] {
+    return [...this.state.cids.local.values()].map((e) => e.cid);
+  }
+
+  /**
+   * True if `datagram` ends with the stateless reset token of the peer's connection ID in use
+   * (RFC 9000 §10.3.1), for an endpoint that cannot route it by connection ID. `handleDatagram`
+   * runs the same check on datagrams it cannot decrypt.
+   */
+  isStatelessReset(datagram: Uint8Array): boolean {
+    return isStatelessResetFor(this.state, datagram);
+  }
+
   /** Closes with an application error code (RFC 9000 §10.2). */
   close(now: Instant, code: number, reason: string): void {
     closeByApplication(this.state, now, code, reason);
@@ -255,10 +304,16 @@ function localParams(options: ConnectionCommonOptions, scid: Uint8Array, origina
     initialMaxStreamsBidi: l.initialMaxStreamsBidi,
     initialMaxStreamsUni: l.initialMaxStreamsUni,
     initialSourceConnectionId: scid,
+    activeConnectionIdLimit: cidLimit(options),
   };
   if (l.maxDatagramFrameSize > 0) p.maxDatagramFrameSize = l.maxDatagramFrameSize;
   if (originalDcid !== undefined) p.originalDestinationConnectionId = originalDcid;
   return p;
+}
+
+function cidLimit(options: ConnectionCommonOptions): number {
+  // RFC 9000 §18.2: "The value of the active_connection_id_limit parameter MUST be at least 2."
+  return Math.max(2, options.limits?.activeConnectionIdLimit ?? 4);
 }
 
 function encodeParams(p: TransportParameters): Uint8Array {
@@ -271,7 +326,7 @@ function createState(
   role: 'client' | 'server',
   options: ConnectionCommonOptions,
   tls: TlsClientSession | TlsServerSession,
-  localCid: Uint8Array,
+  cids: ConnectionIdState,
   remoteCid: Uint8Array,
   originalDcid: Uint8Array,
   params: TransportParameters,
@@ -296,7 +351,7 @@ function createState(
   return {
     role, version, provider: options.provider, random: options.random, wallClockMs: options.wallClockMs, spaces, tls, ld,
     pacer: new Pacer({ maxDatagramSize: MAX_DATAGRAM_SIZE }), pacerDeadline: undefined,
-    localCid, remoteCid, originalDcid, localParams: params, peerParams: undefined, streams: undefined,
+    localCid: cids.local.get(0)!.cid, remoteCid, originalDcid, cids, keyUpdate: createKeyUpdateState(options.keyUpdate), localParams: params, peerParams: undefined, streams: undefined,
     sendBufferCapacity: limits.sendBufferCapacity,
     datagramSend: new DatagramSendQueue(0, DATAGRAM_QUEUE_LIMITS),
     datagramRecv: new DatagramRecvQueue(limits.maxDatagramFrameSize, DATAGRAM_QUEUE_LIMITS),

@@ -15,7 +15,10 @@ import { encodePacketNumberLength, type PacketNumberLength } from '../wire/packe
 import { PacketNumberSpace, PacketType } from '../wire/packet-type.js';
 import { encodeShortHeader } from '../wire/short-header.js';
 import type { PacketProtectionKeys } from '../crypto/packet-protection.js';
-import { closeFrameForLongHeader, restartIdleTimer } from './close.js';
+import { TransportError, TransportErrorCode } from '../wire/errors.js';
+import { closeFrameForLongHeader, closeWithError, restartIdleTimer } from './close.js';
+import { writeConnectionIdFrames } from './connection-ids.js';
+import { beforeOneRttSend, onOneRttSent } from './key-update.js';
 import type { PacketSpace } from './packet-space.js';
 import { onLostTokens } from './recovery-tokens.js';
 import { MAX_DATAGRAM_SIZE, type ConnectionState } from './state.js';
@@ -71,6 +74,12 @@ export function buildDatagram(s: ConnectionState, now: Instant, out: Uint8Array)
   for (const id of SPACES) {
     const sp = s.spaces[id];
     if (!sp.canSend) continue;
+    if (id === PacketNumberSpace.ApplicationData && !beforeOneRttSend(s)) {
+      // RFC 9001 §6.6: "If a key update is not possible ... the endpoint MUST stop using the connection";
+      // "It is RECOMMENDED that endpoints immediately close the connection with a connection error of type AEAD_LIMIT_REACHED".
+      closeWithError(s, now, new TransportError(TransportErrorCode.AEAD_LIMIT_REACHED, undefined, 'AEAD confidentiality limit reached'));
+      return 0;
+    }
     const draft = buildPacket(s, now, sp, remaining, congestionBlocked);
     if (draft === undefined) continue;
     drafts.push(draft);
@@ -141,6 +150,7 @@ function writeBody(s: ConnectionState, now: Instant, sp: PacketSpace, w: Writer,
     tokens.push({ kind: 'handshake_done' });
   }
   if (!s.handshakeComplete && s.role === 'server') return;
+  if (s.handshakeComplete) writeConnectionIdFrames(s, w, tokens);
   const streamTokens: StreamsToken[] = [];
   s.streams?.writeFrames(w, now, s.ld.rtt.smoothedRtt, streamTokens);
   for (const t of streamTokens) tokens.push(t);
@@ -184,7 +194,8 @@ function sealDatagram(s: ConnectionState, now: Instant, drafts: readonly Draft[]
       const layout = encodeLongHeader(w, d.header, { packetNumber: d.pn, packetNumberLength: d.pnLen, lengthFieldSize: 2, length: d.pnLen + d.payload.length + TAG });
       pnOffset = layout.pnOffset - start;
     } else {
-      pnOffset = encodeShortHeader(w, { type: PacketType.OneRtt, dcid: s.remoteCid, spin: false, keyPhase: false }, d.pn, d.pnLen) - start;
+      pnOffset = encodeShortHeader(w, { type: PacketType.OneRtt, dcid: s.remoteCid, spin: false, keyPhase: s.keyUpdate.writePhase }, d.pn, d.pnLen) - start;
+      onOneRttSent(s); // RFC 9001 §6.6: "Endpoints MUST count the number of encrypted packets for each set of keys." 
     }
     w.bytes(d.payload);
     const end = protectPacket(d.keys, out.subarray(start), pnOffset, d.pnLen, d.pn, w.offset - start);

@@ -2,7 +2,9 @@
  * The receive path (RFC 9000 §12.2, §12.3, §12.4, §17; RFC 9001 §5.5): split a datagram into its
  * coalesced packets, pick each packet's keys by type, remove protection with the space's largest
  * packet number, drop what cannot be decrypted, drop duplicates, decode frames with the packet
- * type's rules and dispatch them. Peer violations become CONNECTION_CLOSE (close.ts).
+ * type's rules and dispatch them. Peer violations become CONNECTION_CLOSE (close.ts). 1-RTT keys
+ * follow the Key Phase bit (key-update.ts); an undecryptable datagram is checked for a Stateless
+ * Reset (RFC 9000 §10.3.1).
  */
 import { unprotectPacket } from '../crypto/packet-protection.js';
 import { bytesEqual } from '../util/bytes.js';
@@ -14,7 +16,9 @@ import { isAckEliciting } from '../wire/frame-permissions.js';
 import { FrameError, decodeFrames } from '../wire/frames.js';
 import { reservedBitsOf, splitDatagram, type PacketHeader } from '../wire/header.js';
 import { PacketNumberSpace, PacketType, packetNumberSpaceOf } from '../wire/packet-type.js';
-import { closeWithError, isTerminating, onPeerClose, restartIdleTimer } from './close.js';
+import { closeWithError, isTerminating, onPeerClose, onStatelessReset, restartIdleTimer } from './close.js';
+import { isActiveLocalCid, isStatelessResetFor, onNewConnectionId, onRetireConnectionId } from './connection-ids.js';
+import { onDecryptionFailed, openOneRtt } from './key-update.js';
 import { levelOfSpace } from './packet-space.js';
 import { onAckedTokens, onLostTokens } from './recovery-tokens.js';
 import { LOCAL_CID_LENGTH, pushEvent, type ConnectionState } from './state.js';
@@ -29,6 +33,7 @@ export function receiveDatagram(s: ConnectionState, now: Instant, datagram: Uint
   s.bytesReceived += bytes.length;
   const { packets } = splitDatagram(bytes, LOCAL_CID_LENGTH);
   let firstDcid: Uint8Array | undefined;
+  let authenticated = false;
   for (const pkt of packets) {
     if (pkt.type === PacketType.Retry || pkt.type === PacketType.VersionNegotiation) continue; // not in this cut
     // RFC 9000 §12.2: "Receivers SHOULD ignore any subsequent packets with a different
@@ -37,12 +42,17 @@ export function receiveDatagram(s: ConnectionState, now: Instant, datagram: Uint
     else if (!bytesEqual(firstDcid, pkt.dcid)) continue;
     if (!isOurDcid(s, pkt)) continue;
     try {
-      receivePacket(s, now, pkt);
+      if (receivePacket(s, now, pkt)) authenticated = true;
     } catch (e) {
       if (e instanceof TransportError) closeWithError(s, now, e);
       else throw e;
     }
     if (isGone(s)) return;
+  }
+  // RFC 9000 §10.3.1: a datagram we could not process may be a Stateless Reset.
+  if (!authenticated && !isTerminating(s) && isStatelessResetFor(s, datagram)) {
+    onStatelessReset(s, now);
+    return;
   }
   if (s.phase === 'closing') s.closeSendPending = true; // RFC 9000 §10.2.1: answer with CONNECTION_CLOSE
 }
@@ -53,33 +63,43 @@ function isGone(s: ConnectionState): boolean {
 }
 
 function isOurDcid(s: ConnectionState, pkt: Exclude<PacketHeader, { type: 'retry' | 'version_negotiation' }>): boolean {
+  if (isActiveLocalCid(s, pkt.dcid)) return true;
+  // RFC 9000 §5.1.2: a retired connection ID is no longer ours (long headers keep the first one).
+  if (pkt.type === PacketType.OneRtt) return false;
   if (bytesEqual(pkt.dcid, s.localCid)) return true;
   // The server accepts the client's chosen DCID on Initial (and 0-RTT) packets until it switches.
-  return s.role === 'server' && pkt.type !== PacketType.OneRtt && bytesEqual(pkt.dcid, s.originalDcid);
+  return s.role === 'server' && bytesEqual(pkt.dcid, s.originalDcid);
 }
 
-function receivePacket(s: ConnectionState, now: Instant, pkt: Exclude<PacketHeader, { type: 'retry' | 'version_negotiation' }>): void {
-  if (pkt.type === PacketType.ZeroRtt) return; // 0-RTT is not in this cut
+/** Processes one packet; returns true when it was authenticated (RFC 9001 §5.5). */
+function receivePacket(s: ConnectionState, now: Instant, pkt: Exclude<PacketHeader, { type: 'retry' | 'version_negotiation' }>): boolean {
+  if (pkt.type === PacketType.ZeroRtt) return false; // 0-RTT is not in this cut
   const spaceId = packetNumberSpaceOf(pkt.type);
   const space = s.spaces[spaceId];
   const keys = space.readKeys;
   // RFC 9001 §5.5 / §4.9: packets for which there are no keys (yet, or any more) are dropped.
-  if (keys === undefined || space.discarded) return;
+  if (keys === undefined || space.discarded) return false;
   let opened;
-  try {
-    opened = unprotectPacket(keys, pkt.bytes, pkt.pnOffset, pkt.packetLength, space.ack.largestReceived);
-  } catch (e) {
-    if (e instanceof CodecError) return; // too short to sample: RFC 9001 §5.4.2 "MUST discard"
-    throw e;
+  if (pkt.type === PacketType.OneRtt) {
+    // RFC 9001 §6.3: 1-RTT keys are chosen by the Key Phase bit.
+    opened = openOneRtt(s, now, pkt.bytes, pkt.pnOffset, pkt.packetLength);
+  } else {
+    try {
+      opened = unprotectPacket(keys, pkt.bytes, pkt.pnOffset, pkt.packetLength, space.ack.largestReceived);
+    } catch (e) {
+      if (e instanceof CodecError) return false; // too short to sample: RFC 9001 §5.4.2 "MUST discard"
+      throw e;
+    }
+    if (opened === null) onDecryptionFailed(s, keys);
   }
   // RFC 9001 §5.5: packets that fail authentication are discarded, not an error.
-  if (opened === null) return;
+  if (opened === null) return false;
   // RFC 9000 §17.2/§17.3.1: "An endpoint MUST treat receipt of a packet that has a non-zero value
   // for these bits after removing both packet and header protection as a connection error of
   // type PROTOCOL_VIOLATION."
   if (reservedBitsOf(opened.firstByte) !== 0) throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, undefined, 'reserved bits set');
   // RFC 9000 §12.3: duplicates are discarded.
-  if (space.ack.isDuplicate(opened.packetNumber)) return;
+  if (space.ack.isDuplicate(opened.packetNumber)) return true;
   let frames: Frame[];
   try {
     frames = decodeFrames(opened.payload, pkt.type);
@@ -116,12 +136,13 @@ function receivePacket(s: ConnectionState, now: Instant, pkt: Exclude<PacketHead
       if (frame.type === 'connection_close') onPeerClose(s, now, frame);
       continue;
     }
-    onFrame(s, now, spaceId, frame);
+    onFrame(s, now, spaceId, frame, pkt.dcid);
   }
   announceStreams(s);
+  return true;
 }
 
-function onFrame(s: ConnectionState, now: Instant, spaceId: PacketNumberSpace, frame: Frame): void {
+function onFrame(s: ConnectionState, now: Instant, spaceId: PacketNumberSpace, frame: Frame, dcid: Uint8Array): void {
   switch (frame.type) {
     case 'padding':
     case 'ping':
@@ -178,11 +199,15 @@ function onFrame(s: ConnectionState, now: Instant, spaceId: PacketNumberSpace, f
       return;
     case 'data_blocked':
     case 'streams_blocked':
-    case 'new_connection_id':
-    case 'retire_connection_id':
     case 'path_challenge':
     case 'path_response':
-      return; // connection ID rotation and migration come later
+      return; // migration comes later
+    case 'new_connection_id':
+      onNewConnectionId(s, frame);
+      return;
+    case 'retire_connection_id':
+      onRetireConnectionId(s, frame, dcid);
+      return;
     default: {
       const never: never = frame;
       throw new Error(`unknown frame ${String(never)}`);

@@ -5,6 +5,7 @@
  */
 import type { SentPacket } from '../recovery/sent-packet.js';
 import type { Instant } from '../util/time.js';
+import { onConnectionIdToken } from './connection-ids.js';
 import { announceWritable } from './stream-events.js';
 import type { ConnectionState } from './state.js';
 import type { ConnectionToken } from './types.js';
@@ -25,6 +26,10 @@ export function onAckedTokens(s: ConnectionState, packets: readonly SentPacket<C
           break;
         case 'datagram':
           s.datagramSend.onAcked(t);
+          break;
+        case 'new_connection_id':
+        case 'retire_connection_id':
+          onConnectionIdToken(s, t, true);
           break;
         default:
           s.streams?.onAcked(t);
@@ -51,6 +56,10 @@ export function onLostTokens(s: ConnectionState, _now: Instant, packets: readonl
           break;
         case 'datagram':
           s.datagramSend.onLost(t); // RFC 9221 §5.2: not retransmitted
+          break;
+        case 'new_connection_id':
+        case 'retire_connection_id':
+          onConnectionIdToken(s, t, false);
           break;
         default:
           s.streams?.onLost(t);

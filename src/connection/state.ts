@@ -19,6 +19,8 @@ import type { PacketNumberSpace } from '../wire/packet-type.js';
 import type { ResolvedTransportParameters } from '../wire/transport-parameter-defaults.js';
 import type { TransportParameters } from '../wire/transport-parameters.js';
 import type { QuicVersion } from '../wire/version.js';
+import type { ConnectionIdState } from './connection-ids.js';
+import type { KeyUpdateState } from './key-update.js';
 import type { PacketSpace } from './packet-space.js';
 import type { ConnectionEvent, ConnectionToken } from './types.js';
 
@@ -88,6 +90,10 @@ export interface ConnectionState {
   /** Streams whose writer was refused bytes: stream_writable is announced when room frees. */
   readonly writeBlocked: Set<number>;
   datagramAnnounced: boolean;
+  /** 1-RTT key phase and AEAD limits (RFC 9001 §6). */
+  readonly keyUpdate: KeyUpdateState;
+  /** Connection IDs issued by us and by the peer (RFC 9000 §5.1). */
+  readonly cids: ConnectionIdState;
   /** RFC 9000 §8.1 accounting, and stats. */
   bytesSent: number;
   bytesReceived: number;

@@ -16,6 +16,7 @@ import { PacketNumberSpace } from '../wire/packet-type.js';
 import { resolveTransportParameters } from '../wire/transport-parameter-defaults.js';
 import { parsePeerTransportParameters } from '../wire/transport-parameters-validation.js';
 import { closeWithError, effectiveIdleTimeout, isTerminating } from './close.js';
+import { initRemoteCids } from './connection-ids.js';
 import { spaceOfLevel, type CryptoLevel } from './packet-space.js';
 import { pushEvent, type ConnectionState } from './state.js';
 
@@ -143,6 +144,9 @@ function applyPeerTransportParameters(s: ConnectionState, now: Instant, body: Ui
     if (!bytesEqual(peer.originalDestinationConnectionId, s.originalDcid)) throw err('original_destination_connection_id does not match');
   }
   s.peerParams = peer;
+  // RFC 9000 §5.1.1: the handshake's connection ID is sequence number 0; the server's token
+  // comes in stateless_reset_token (§18.2).
+  initRemoteCids(s, peer.statelessResetToken);
   const local = resolveTransportParameters(s.localParams);
   s.streams = new StreamManager({
     role: s.role,

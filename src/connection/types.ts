@@ -11,6 +11,7 @@ import type { RandomSource } from '../util/random.js';
 import type { Duration } from '../util/time.js';
 import type { PacketNumberSpace } from '../wire/packet-type.js';
 import type { QuicVersion } from '../wire/version.js';
+import type { KeyUpdateConfig } from './key-update.js';
 
 /** Our transport settings (RFC 9000 §18.2), advertised in our transport parameters. */
 export interface ConnectionLimits {
@@ -28,6 +29,14 @@ export interface ConnectionLimits {
   readonly maxDatagramFrameSize?: number;
   /** Send buffer per stream (default 1 MiB). */
   readonly sendBufferCapacity?: number;
+  /** active_connection_id_limit: peer connection IDs we store (RFC 9000 §5.1.1; default 4, at least 2). */
+  readonly activeConnectionIdLimit?: number;
+}
+
+/** What derives stateless reset tokens for our connection IDs (the endpoint's StatelessResetKey, RFC 9000 §10.3.2). */
+export interface StatelessResetTokenSource {
+  /** The 16-byte token for `cid`. */
+  tokenFor(cid: Uint8Array): Uint8Array;
 }
 
 /** Options shared by `Connection.connect` and `Connection.accept`. */
@@ -45,6 +54,10 @@ export interface ConnectionCommonOptions {
   readonly congestionControl?: CongestionControlAlgorithm;
   /** kInitialRtt (RFC 9002 §6.2.2, default 333 ms). */
   readonly initialRtt?: Duration;
+  /** Tokens for the connection IDs we issue (RFC 9000 §10.3.2); random tokens when absent. */
+  readonly statelessResetKey?: StatelessResetTokenSource;
+  /** Key update and AEAD limit settings (RFC 9001 §6.6). */
+  readonly keyUpdate?: KeyUpdateConfig;
 }
 
 /** `Connection.connect` options (client). */
@@ -80,7 +93,11 @@ export type ConnectionEvent =
   /** Verify this chain (asynchronously) and call `completeCertificateVerification`. */
   | { readonly type: 'verify_certificate'; readonly chain: readonly Uint8Array[]; readonly serverName: string | undefined; readonly trustAnchors: readonly Uint8Array[] }
   | { readonly type: 'session_ticket'; readonly ticket: SessionTicket }
-  | { readonly type: 'key_log'; readonly line: string };
+  | { readonly type: 'key_log'; readonly line: string }
+  /** We issued a connection ID (RFC 9000 §5.1.1): route packets sent to it here. Not sent for the first one (the handshake's). */
+  | { readonly type: 'connection_id_issued'; readonly connectionId: Uint8Array; readonly sequenceNumber: number; readonly statelessResetToken: Uint8Array }
+  /** The peer retired one of our connection IDs (RFC 9000 §19.16): stop routing it here. */
+  | { readonly type: 'connection_id_retired'; readonly connectionId: Uint8Array; readonly sequenceNumber: number };
 
 /** Counters of one connection (DESIGN §7 ConnectionStats, minimal). */
 export interface ConnectionStats {
@@ -109,4 +126,7 @@ export type ConnectionToken =
   | CryptoToken
   | { readonly kind: 'ack'; readonly token: AckToken }
   /** RFC 9000 §13.3: "The HANDSHAKE_DONE frame MUST be retransmitted until it is acknowledged." */
-  | { readonly kind: 'handshake_done' };
+  | { readonly kind: 'handshake_done' }
+  /** NEW_CONNECTION_ID / RETIRE_CONNECTION_ID (RFC 9000 §13.3: resent when lost). */
+  | { readonly kind: 'new_connection_id'; readonly seq: number }
+  | { readonly kind: 'retire_connection_id'; readonly seq: number };
