@@ -1,0 +1,327 @@
+/**
+ * The sans-IO server endpoint (DESIGN §1, §2 endpoint/): routes datagrams to connections by
+ * Destination Connection ID (RFC 9000 §5.2), creates connections only from valid client Initials
+ * (RFC 9000 §5.2.2, §7.2, §14.1), answers unsupported versions with Version Negotiation (RFC 9000
+ * §6.1), validates addresses with Retry (RFC 9000 §8.1.2), sends Stateless Resets for unknown
+ * short-header connection IDs (RFC 9000 §10.3), enforces connection and handshake limits, and
+ * removes a connection's routes once it has closed and drained (RFC 9000 §10.2).
+ *
+ * Connection refusal (limits) and invalid Retry tokens are answered by dropping the Initial: the
+ * CONNECTION_CLOSE in an Initial that RFC 9000 §5.2.2 and §8.1.2 recommend needs Initial packet
+ * protection outside a Connection, which this cut does not build (the client times out instead).
+ * A connection is kept only if its first datagram authenticated at least one packet (RFC 9001
+ * §5.5); otherwise it is discarded with no route and no event. Connection IDs we issue later
+ * (NEW_CONNECTION_ID) are not routed yet: only our first Source Connection ID, learnt from our
+ * first long-header packet, and the client's first Destination Connection ID (until
+ * handshake_completed). The remote address is fixed at the first Initial (no migration).
+ */
+import { Connection } from '../connection/connection.js';
+import { LOCAL_CID_LENGTH } from '../connection/state.js';
+import { Reader, toHex } from '../util/bytes.js';
+import { CodecError } from '../util/errors.js';
+import { randomBytes } from '../util/random.js';
+import { earliest, type Instant } from '../util/time.js';
+import type { ConnectionId } from '../wire/connection-id.js';
+import { decodeInvariantHeader, decodePacketHeader } from '../wire/header.js';
+import type { InitialPacketHeader } from '../wire/long-header.js';
+import { PacketType } from '../wire/packet-type.js';
+import { VERSION_NEGOTIATION, isSupportedVersion } from '../wire/version.js';
+import { AddressTokenKind, AddressTokens, type TokenAddress } from './address-token.js';
+import { StatelessResetKey } from './stateless-reset-key.js';
+import { RateLimiter, buildRetry, buildStatelessResetFor, buildVersionNegotiation } from './stateless-responses.js';
+import type { ConnectionHandle, EndpointEvent, EndpointOptions, EndpointStats, EndpointTransmit, RetryPolicy } from './types.js';
+
+/** RFC 9000 §14.1: "the smallest allowed maximum datagram size of 1200 bytes". */
+export const MIN_INITIAL_DATAGRAM_SIZE = 1200;
+/** RFC 9000 §7.2: the client's first Destination Connection ID "MUST be at least 8 bytes in length". */
+export const MIN_INITIAL_DCID_LENGTH = 8;
+/** Most stateless packets (VN, Retry, reset) queued for sending; more are dropped. */
+export const MAX_PENDING_STATELESS = 64;
+/** Largest Stateless Reset we send (no path MTU is known without state). */
+const MAX_STATELESS_RESET_SIZE = 1200;
+
+const DEFAULTS = {
+  retry: 'never' as RetryPolicy,
+  retryThreshold: 64,
+  maxConnections: 10_000,
+  maxHandshakes: 1000,
+  maxStatelessResetsPerSecond: 100,
+} as const;
+
+interface Entry {
+  readonly handle: ConnectionHandle;
+  readonly conn: Connection;
+  readonly remote: string;
+  /** Route keys (hex connection IDs) pointing at this entry. */
+  readonly routes: Set<string>;
+  /** The client's first Destination Connection ID, routed until the handshake completes. */
+  odcidKey: string | undefined;
+  handshakeDone: boolean;
+  closed: boolean;
+}
+
+/** A server endpoint: many connections behind one (virtual) socket. */
+export class Endpoint {
+  private readonly options: EndpointOptions;
+  private readonly retry: RetryPolicy;
+  private readonly retryThreshold: number;
+  private readonly maxConnections: number;
+  private readonly maxHandshakes: number;
+  private readonly resetKey: StatelessResetKey;
+  private readonly tokens: AddressTokens;
+  private readonly resetLimiter: RateLimiter;
+  private readonly routes = new Map<string, Entry>();
+  private readonly entries: Entry[] = [];
+  private readonly stateless: { bytes: Uint8Array; remote: string }[] = [];
+  private readonly events: EndpointEvent[] = [];
+  private nextHandle: ConnectionHandle = 1;
+  private roundRobin = 0;
+  private counters = { droppedDatagrams: 0, versionNegotiationsSent: 0, retriesSent: 0, statelessResetsSent: 0 };
+
+  constructor(options: EndpointOptions) {
+    this.options = options;
+    this.retry = options.retry ?? DEFAULTS.retry;
+    this.retryThreshold = options.retryThreshold ?? DEFAULTS.retryThreshold;
+    this.maxConnections = options.maxConnections ?? DEFAULTS.maxConnections;
+    this.maxHandshakes = options.maxHandshakes ?? DEFAULTS.maxHandshakes;
+    this.resetKey = options.statelessResetKey ?? new StatelessResetKey(options.provider, options.random);
+    this.tokens = options.addressTokens ?? new AddressTokens(options.provider, options.random);
+    this.resetLimiter = new RateLimiter(options.maxStatelessResetsPerSecond ?? DEFAULTS.maxStatelessResetsPerSecond);
+  }
+
+  /** A UDP datagram arrived from `remote` (an opaque address string, e.g. "192.0.2.1:4433"). */
+  handleDatagram(now: Instant, datagram: Uint8Array, remote: string): void {
+    let inv;
+    try {
+      inv = decodeInvariantHeader(new Reader(datagram), LOCAL_CID_LENGTH);
+    } catch (e) {
+      if (!(e instanceof CodecError)) throw e;
+      this.drop();
+      return;
+    }
+    if (inv.form === 'long' && !isSupportedVersion(inv.version)) {
+      this.onUnsupportedVersion(datagram, remote, inv.version, inv.dcid, inv.scid);
+      return;
+    }
+    // RFC 9000 §5.2.2: "Packets with a supported version, or no Version field, are matched to a
+    // connection using the connection ID".
+    const entry = this.routes.get(toHex(inv.dcid));
+    if (entry !== undefined) {
+      entry.conn.handleDatagram(now, datagram);
+      this.collect(entry);
+      return;
+    }
+    if (inv.form === 'short') this.onUnknownShortHeader(now, datagram, remote, inv.dcid);
+    else this.onUnknownLongHeader(now, datagram, remote);
+  }
+
+  /** Writes the next datagram to send into `out` (round-robin over connections after stateless packets). */
+  pollTransmit(now: Instant, out: Uint8Array): EndpointTransmit | undefined {
+    for (let p = this.stateless.shift(); p !== undefined; p = this.stateless.shift()) {
+      if (p.bytes.length > out.length) continue;
+      out.set(p.bytes);
+      return { length: p.bytes.length, remote: p.remote };
+    }
+    const n = this.entries.length;
+    for (let i = 0; i < n; i++) {
+      const idx = (this.roundRobin + i) % n;
+      const e = this.entries[idx]!;
+      const length = e.conn.pollTransmit(now, out);
+      if (length === 0) continue;
+      this.learnLocalCid(e, out.subarray(0, length));
+      this.roundRobin = (idx + 1) % n;
+      return { length, remote: e.remote };
+    }
+    return undefined;
+  }
+
+  /** The earliest deadline of any connection. */
+  pollTimeout(): Instant | undefined {
+    let t: Instant | undefined;
+    for (const e of this.entries) t = earliest(t, e.conn.pollTimeout());
+    return t;
+  }
+
+  /** Runs the timers of every connection whose deadline passed; tears down drained connections. */
+  handleTimeout(now: Instant): void {
+    for (const e of [...this.entries]) {
+      const t = e.conn.pollTimeout();
+      if (t !== undefined && t <= now) e.conn.handleTimeout(now);
+      this.collect(e);
+    }
+  }
+
+  /** The next event (connection events are gathered from every connection first). */
+  pollEvent(): EndpointEvent | undefined {
+    if (this.events.length === 0) for (const e of [...this.entries]) this.collect(e);
+    return this.events.shift();
+  }
+
+  /** The connection of `handle`, until it is removed. */
+  connection(handle: ConnectionHandle): Connection | undefined {
+    return this.entries.find((e) => e.handle === handle)?.conn;
+  }
+
+  /** Counters. */
+  stats(): EndpointStats {
+    return {
+      connections: this.entries.length,
+      handshakesInProgress: this.handshakesInProgress(),
+      routes: this.routes.size,
+      ...this.counters,
+    };
+  }
+
+  private drop(): void {
+    this.counters.droppedDatagrams++;
+  }
+
+  private queueStateless(bytes: Uint8Array, remote: string): boolean {
+    if (this.stateless.length >= MAX_PENDING_STATELESS) return false;
+    this.stateless.push({ bytes, remote });
+    return true;
+  }
+
+  private handshakesInProgress(): number {
+    let n = 0;
+    for (const e of this.entries) if (!e.handshakeDone && !e.closed) n++;
+    return n;
+  }
+
+  private onUnsupportedVersion(datagram: Uint8Array, remote: string, version: number, dcid: ConnectionId, scid: ConnectionId): void {
+    // RFC 9000 §6.1: "An endpoint MUST NOT send a Version Negotiation packet in response to
+    // receiving a Version Negotiation packet."
+    if (version === VERSION_NEGOTIATION) return this.drop();
+    // RFC 9000 §5.2.2: "Servers MUST drop smaller packets that specify unsupported versions."
+    if (datagram.length < MIN_INITIAL_DATAGRAM_SIZE) return this.drop();
+    if (this.queueStateless(buildVersionNegotiation(this.options.random, dcid, scid), remote)) this.counters.versionNegotiationsSent++;
+  }
+
+  private onUnknownShortHeader(now: Instant, datagram: Uint8Array, remote: string, dcid: ConnectionId): void {
+    // RFC 9000 §10.3.3: "An endpoint MUST ensure that every Stateless Reset that it sends is
+    // smaller than the packet that triggered it".
+    const reset = buildStatelessResetFor(this.options.random, this.resetKey.tokenFor(dcid), datagram.length, MAX_STATELESS_RESET_SIZE);
+    if (reset === undefined) return this.drop();
+    // RFC 9000 §10.3.3: "stop generating new Stateless Resets once a limit is reached".
+    if (!this.resetLimiter.tryAcquire(now)) return this.drop();
+    if (this.queueStateless(reset, remote)) this.counters.statelessResetsSent++;
+  }
+
+  private onUnknownLongHeader(now: Instant, datagram: Uint8Array, remote: string): void {
+    let header;
+    try {
+      header = decodePacketHeader(new Reader(datagram), LOCAL_CID_LENGTH);
+    } catch (e) {
+      if (!(e instanceof CodecError)) throw e;
+      return this.drop();
+    }
+    // RFC 9000 §5.2.2: 0-RTT and Handshake packets without a connection: "Servers MUST drop
+    // incoming packets under all other circumstances."
+    if (header.type !== PacketType.Initial) return this.drop();
+    // RFC 9000 §14.1: "A server MUST discard an Initial packet that is carried in a UDP datagram
+    // with a payload that is smaller than the smallest allowed maximum datagram size of 1200 bytes."
+    if (datagram.length < MIN_INITIAL_DATAGRAM_SIZE) return this.drop();
+    // RFC 9000 §7.2: the client's Destination Connection ID "MUST be at least 8 bytes in length".
+    if (header.dcid.length < MIN_INITIAL_DCID_LENGTH) return this.drop();
+    // RFC 9000 §5.2.2: "If a server refuses to accept a new connection ..." — refused by dropping
+    // (see the module comment).
+    const handshakes = this.handshakesInProgress();
+    if (this.entries.length >= this.maxConnections || handshakes >= this.maxHandshakes) return this.drop();
+    if (!this.checkAddress(now, header, remote, handshakes)) return;
+    this.accept(now, header, datagram, remote);
+  }
+
+  /**
+   * Address validation (RFC 9000 §8.1.2): true to go on with the handshake; otherwise the Initial
+   * was answered with a Retry or dropped.
+   */
+  private checkAddress(now: Instant, header: InitialPacketHeader, remote: string, handshakes: number): boolean {
+    if (this.retry === 'never') return true;
+    const address: TokenAddress = { ip: remote, port: 0 };
+    if (header.token.length > 0) {
+      // RFC 9000 §8.1.3: "When a server receives an Initial packet with an address validation
+      // token, it MUST attempt to validate the token".
+      const v = this.tokens.validate(header.token, address, { now, wallMs: (this.options.wallClockMs ?? this.options.server.wallClockMs)() });
+      // RFC 9000 §8.1.2: "If a server receives a client Initial that contains an invalid Retry
+      // token ... The server can discard such a packet".
+      if (!v.ok) {
+        this.drop();
+        return false;
+      }
+      // The client's second Initial goes to the Retry's Source Connection ID (RFC 9000 §17.2.5.2).
+      if (v.kind === AddressTokenKind.Retry && toHex(v.retryScid) !== toHex(header.dcid)) {
+        this.drop();
+        return false;
+      }
+      return true;
+    }
+    if (this.retry === 'under-load' && handshakes < this.retryThreshold) return true;
+    const retryScid = randomBytes(this.options.random, LOCAL_CID_LENGTH);
+    const token = this.tokens.issueRetryToken(address, header.dcid, retryScid, now);
+    const retry = buildRetry(this.options.provider, this.options.random, header.version, header.dcid, header.scid, retryScid, token);
+    if (this.queueStateless(retry, remote)) this.counters.retriesSent++;
+    return false;
+  }
+
+  private accept(now: Instant, header: InitialPacketHeader, datagram: Uint8Array, remote: string): void {
+    const conn = Connection.accept({ ...this.options.server, version: header.version }, header);
+    conn.handleDatagram(now, datagram);
+    // No state for an Initial that does not authenticate (RFC 9001 §5.5: such packets are
+    // discarded), so a forged header alone creates nothing.
+    if (conn.stats().packetsReceived === 0) return this.drop();
+    const odcidKey = toHex(header.dcid);
+    const entry: Entry = { handle: this.nextHandle++, conn, remote, routes: new Set([odcidKey]), odcidKey, handshakeDone: false, closed: false };
+    this.routes.set(odcidKey, entry);
+    this.entries.push(entry);
+    this.events.push({ type: 'new_connection', handle: entry.handle, remote });
+    this.collect(entry);
+  }
+
+  /** Routes short headers to the Source Connection ID of our first long-header packet. */
+  private learnLocalCid(e: Entry, datagram: Uint8Array): void {
+    let inv;
+    try {
+      inv = decodeInvariantHeader(new Reader(datagram), LOCAL_CID_LENGTH);
+    } catch (err) {
+      if (err instanceof CodecError) return;
+      throw err;
+    }
+    if (inv.form !== 'long' || inv.scid.length === 0) return;
+    const key = toHex(inv.scid);
+    if (e.routes.has(key) || this.routes.has(key)) return;
+    e.routes.add(key);
+    this.routes.set(key, e);
+  }
+
+  /** Takes the connection's events; updates routes on handshake completion and teardown. */
+  private collect(e: Entry): void {
+    for (let ev = e.conn.pollEvent(); ev !== undefined; ev = e.conn.pollEvent()) {
+      if (ev.type === 'handshake_completed') {
+        e.handshakeDone = true;
+        // RFC 9000 §5.2: the client's first DCID is routed only until the handshake is done.
+        if (e.odcidKey !== undefined) this.removeRoute(e, e.odcidKey);
+        e.odcidKey = undefined;
+      }
+      if (ev.type === 'connection_closed') e.closed = true;
+      this.events.push({ type: 'connection_event', handle: e.handle, event: ev });
+    }
+    // Closed and drained (RFC 9000 §10.2: no deadline left): forget the connection.
+    if (e.closed && e.conn.pollTimeout() === undefined) this.remove(e);
+  }
+
+  private removeRoute(e: Entry, key: string): void {
+    e.routes.delete(key);
+    if (this.routes.get(key) === e) this.routes.delete(key);
+  }
+
+  private remove(e: Entry): void {
+    const idx = this.entries.indexOf(e);
+    if (idx < 0) return;
+    for (const key of [...e.routes]) this.removeRoute(e, key);
+    this.entries.splice(idx, 1);
+    if (this.roundRobin > idx) this.roundRobin--;
+    if (this.entries.length > 0) this.roundRobin %= this.entries.length;
+    else this.roundRobin = 0;
+    this.events.push({ type: 'connection_removed', handle: e.handle });
+  }
+}
