@@ -1,20 +1,23 @@
 /**
- * Micro-benchmarks (`npm run bench`): varints, frame codecs, full and resumed TLS 1.3 handshakes
- * in memory (client and server in this process), and protect + unprotect of a 1200-byte 1-RTT
- * packet (AEAD and header protection, RFC 9001 §5.3–§5.4) with each crypto provider and suite.
+ * Benchmarks (`npm run bench`): varints, frame codecs, full and resumed TLS 1.3 handshakes in
+ * memory (client and server in this process), a 1 MB transfer between two connections across the
+ * seeded network simulator (MB moved per CPU second, null vs node crypto), and protect +
+ * unprotect of a 1200-byte 1-RTT packet (AEAD and header protection, RFC 9001 §5.3–§5.4) with
+ * each crypto provider and suite.
  *
  * Absolute numbers drift on shared machines, so every figure is printed beside a baseline
- * measured in the same run: bare node:crypto AES-128-GCM (one createCipheriv per packet, the
- * floor node allows) for the packet path.
+ * measured in the same run: for the packet path, bare node:crypto AES-128-GCM (one
+ * createCipheriv per packet, the floor node allows).
  *
  *   npm run bench                 all groups, 500 ms per task
  *   npm run bench -- --time 2000  longer, steadier runs
- *   npm run bench -- --only protect
+ *   npm run bench -- --only protect   (groups: varint, frames, handshake, sim, protect)
  */
 import { createCipheriv, createDecipheriv, createSecretKey } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
 import { handshakeTasks } from './handshake.js';
+import { simTransferTasks } from './sim-transfer.js';
 import { nobleCryptoProvider } from '../src/crypto/noble-provider.js';
 import { nodeCryptoProvider } from '../src/crypto/node-provider.js';
 import { nullCryptoProvider } from '../src/crypto/null-provider.js';
@@ -163,6 +166,12 @@ if (want('handshake')) {
   collect('TLS handshake (in memory)', rows, rows[0]);
 }
 
+// --- whole connections across the simulator (deterministic: fixed seed, virtual clock) ---
+if (want('sim')) {
+  const rows = await measure(simTransferTasks());
+  collect('1 MB over the simulated 10 Mbit/s link', rows, rows[0]);
+}
+
 // --- packet protection (RFC 9001 §5) ------------------------------------------------------
 if (want('protect')) {
   const secret = rng.fill(new Uint8Array(48));
@@ -227,7 +236,7 @@ if (want('protect')) {
   const byName = new Map(rows.map((r) => [r.name, r]));
   collect('protect+unprotect 1200 B', rows, rows[1]);
   printTable();
-  console.log('(× baseline: handshakes against the node full handshake; protection against bare node AES-128-GCM encrypt+decrypt; both measured in this run)');
+  console.log('(× baseline: handshakes against the node full handshake; simulated transfers against the null-crypto one; protection against bare node AES-128-GCM encrypt+decrypt; all measured in this run)');
 
   console.log('\nprotect + unprotect of a 1200-byte 1-RTT packet, packets/s side by side (MB/s in brackets)');
   const cols = providers.map((p) => p.name);
