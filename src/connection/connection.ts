@@ -23,7 +23,7 @@ import { PacketNumberSpace } from '../wire/packet-type.js';
 import { encodeTransportParameters, sizeOfTransportParameters, type TransportParameters } from '../wire/transport-parameters.js';
 import { QUIC_V1 } from '../wire/version.js';
 import { TransportError } from '../wire/errors.js';
-import { closeByApplication, closeWithError, isTerminating, onCloseTimers } from './close.js';
+import { closeByApplication, closeWithError, effectiveIdleTimeout, isTerminating, onCloseTimers } from './close.js';
 import { createConnectionIdState, firstResetToken, isStatelessResetFor, rotateConnectionId, type ConnectionIdState } from './connection-ids.js';
 import { createKeyUpdateState, initiateKeyUpdate } from './key-update.js';
 import { PacketSpace } from './packet-space.js';
@@ -127,13 +127,9 @@ export class Connection {
       case 'lost':
         onLostTokens(s, now, r.lost);
         return;
-      case 'pto': {
-        const sp = s.spaces[r.space];
-        // RFC 9002 §6.2.4: probes carry new data if any, else retransmitted data, else PING.
-        sp.probesPending = Math.max(sp.probesPending, r.probes);
-        if (r.space !== PacketNumberSpace.ApplicationData && !sp.cryptoSend.hasData) sp.cryptoSend.requeueUnacked();
+      case 'pto':
+        schedulePtoProbes(s, r.space, r.probes);
         return;
-      }
       default: {
         const never: never = r;
         throw new Error(`unknown timeout result ${String(never)}`);
@@ -292,6 +288,30 @@ export class Connection {
   }
 }
 
+/**
+ * Queues the probes of a PTO (RFC 9002 §6.2.4): `probes` in the space whose timer expired, and
+ * one in every other long-header space that still has unacknowledged or queued CRYPTO data
+ * ("In addition to sending data in the packet number space for which the timer expired, the
+ * sender SHOULD send ack-eliciting packets from other packet number spaces with in-flight data,
+ * coalescing packets if possible"). The builder coalesces them into one datagram and lets them
+ * past the congestion window (RFC 9002 §7.5: "Probe packets MUST NOT be blocked by the congestion
+ * controller"). RFC 9002 §6.2.4: "When a PTO timer expires, a sender MUST send at least one
+ * ack-eliciting packet in the packet number space as a probe"; "Previously sent data MAY be sent if
+ * no new data can be sent": with no new CRYPTO data queued, the space's unacknowledged CRYPTO data
+ * is queued again, so the probe carries it rather than only a PING (the builder's fallback).
+ */
+function schedulePtoProbes(s: ConnectionState, timerSpace: PacketNumberSpace, probes: number): void {
+  for (const sp of Object.values(s.spaces)) {
+    if (!sp.canSend) continue;
+    const isTimerSpace = sp.space === timerSpace;
+    const isCryptoSpace = sp.space !== PacketNumberSpace.ApplicationData;
+    const pendingCrypto = isCryptoSpace && (sp.cryptoSend.hasUnacked || sp.cryptoSend.hasData);
+    if (!isTimerSpace && !pendingCrypto) continue;
+    sp.probesPending = Math.max(sp.probesPending, isTimerSpace ? probes : 1);
+    if (isCryptoSpace && !sp.cryptoSend.hasData) sp.cryptoSend.requeueUnacked();
+  }
+}
+
 function localParams(options: ConnectionCommonOptions, scid: Uint8Array, originalDcid: Uint8Array | undefined): TransportParameters {
   const l = { ...DEFAULTS, ...options.limits };
   const p: TransportParameters = {
@@ -356,7 +376,10 @@ function createState(
     datagramSend: new DatagramSendQueue(0, DATAGRAM_QUEUE_LIMITS),
     datagramRecv: new DatagramRecvQueue(limits.maxDatagramFrameSize, DATAGRAM_QUEUE_LIMITS),
     events: [], phase: 'handshaking', handshakeComplete: false, handshakeConfirmed: false, handshakeDonePending: false,
-    addressValidated: role === 'client', remoteCidConfirmed: false, idleTimeout: undefined, idleDeadline: undefined,
+    addressValidated: role === 'client', remoteCidConfirmed: false,
+    // RFC 9000 §10.1: the idle timer runs from the start; until the peer's max_idle_timeout is
+    // known (tls-bridge.ts then applies the minimum of both), our own value bounds the handshake.
+    idleTimeout: effectiveIdleTimeout(params.maxIdleTimeout ?? 0, 0), idleDeadline: undefined,
     ackElicitingSentSinceReceive: false, closeFrame: undefined, closeSendPending: false, closeDeadline: undefined,
     readableAnnounced: new Set(), touchedStreams: new Set(), writeBlocked: new Set(), datagramAnnounced: false,
     bytesSent: 0, bytesReceived: 0, packetsSent: 0, packetsReceived: 0, lostPackets: 0,
