@@ -3,7 +3,7 @@ import { instant, millis, micros, seconds, type Instant } from '../../src/util/t
 import { formatAddress, parseAddress } from './address.js';
 import type { LinkConfig } from './link.js';
 import { SimNetwork, type Delivery } from './network.js';
-import { parseSeed, replayHint, reportSeedOnFailure, simSeed } from './seed.js';
+import { CI_SIM_SEED, parseSeed, replayHint, reportSeedOnFailure, simSeed } from './seed.js';
 import {
   amplificationlimit, blackhole, buildNetwork, defaultLink, handshakecorruption, handshakeloss, longrtt,
   rebindAddr, rebindPort, RUNNER_CLIENT, RUNNER_SERVER, SCENARIOS, transfercorruption, transferloss,
@@ -39,11 +39,13 @@ function lossy(seed: number, link: LinkConfig): SimNetwork {
 }
 
 describe('DESIGN §6: simulator seeds', () => {
-  it('DESIGN §6: SIM_SEED from the environment replays a run; otherwise a fresh seed is drawn', () => {
+  it('DESIGN §6: SIM_SEED from the environment replays a run; CI uses a fixed seed; otherwise a fresh seed is drawn', () => {
     expect(simSeed({ SIM_SEED: '12345' })).toBe(12345);
     expect(simSeed({ SIM_SEED: '0xff' })).toBe(255);
     expect(() => parseSeed('nope')).toThrow(RangeError);
     expect(() => parseSeed(String(2 ** 32))).toThrow(RangeError);
+    expect(simSeed({ CI: 'true' })).toBe(CI_SIM_SEED);
+    expect(simSeed({ CI: 'true', SIM_SEED: '9' })).toBe(9);
     const drawn = simSeed({});
     expect(Number.isInteger(drawn) && drawn >= 0 && drawn < 2 ** 32).toBe(true);
     expect(replayHint(7)).toBe('replay with SIM_SEED=7');
