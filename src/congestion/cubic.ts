@@ -21,12 +21,12 @@
 import type { Instant } from '../util/time.js';
 import type {
   CongestionConfig,
-  CongestionController,
   CongestionPacket,
   RttSample,
 } from './controller.js';
 import { HyStartPlusPlus } from './hystart.js';
-import { RecoveryPeriod, checkMaxDatagramSize, kInitialWindow, kMinimumWindow, pacingRateFor } from './window.js';
+import { WindowedController } from './windowed-controller.js';
+import { kMinimumWindow } from './window.js';
 
 /** RFC 9438 §5.1: C = 0.4 segments / second^3. */
 export const CUBIC_C = 0.4;
@@ -54,17 +54,10 @@ export function wCubic(t: number, k: number, wMax: number, maxDatagramSize: numb
 }
 
 /** The CUBIC controller. */
-export class Cubic implements CongestionController {
+export class Cubic extends WindowedController {
   /** Always 'cubic'. */
   readonly algorithm = 'cubic' as const;
-  #maxDatagramSize: number;
-  #cwnd: number;
-  #ssthresh = Infinity;
-  readonly #recovery = new RecoveryPeriod();
-  readonly #hystart: HyStartPlusPlus | undefined;
   readonly #fastConvergence: boolean;
-  readonly #fixedInitialWindow: number | undefined;
-  #pristine = true;
   /** RFC 9438 §4.1.2 W_max, cwnd_prior, K, t_epoch, cwnd_epoch, W_est. */
   #wMax: number | undefined = undefined;
   #cwndPrior: number | undefined = undefined;
@@ -78,37 +71,10 @@ export class Cubic implements CongestionController {
 
   /** RFC 9002 B.3: congestion_window = kInitialWindow, ssthresh = infinite. */
   constructor(config: CubicConfig) {
-    this.#maxDatagramSize = checkMaxDatagramSize(config.maxDatagramSize);
-    this.#fixedInitialWindow = config.initialWindow;
-    this.#cwnd = this.#initialWindow();
-    this.#hystart = config.hystart === false ? undefined : new HyStartPlusPlus();
+    super(config, config.hystart === false ? undefined : new HyStartPlusPlus());
     this.#fastConvergence = config.fastConvergence !== false;
   }
 
-  /** RFC 9002 B.2 congestion_window in bytes (whole bytes). */
-  get congestionWindow(): number {
-    return Math.floor(this.#cwnd);
-  }
-
-  /** ssthresh in whole bytes (Infinity until the first congestion event or HyStart++ exit). */
-  get slowStartThreshold(): number {
-    return Math.floor(this.#ssthresh);
-  }
-
-  /** RFC 9438 §4.10: slow start while cwnd < ssthresh. */
-  get inSlowStart(): boolean {
-    return this.#cwnd < this.#ssthresh;
-  }
-
-  /** RFC 9002 §7.3.2 recovery period. */
-  get inRecovery(): boolean {
-    return this.#recovery.inRecoveryPeriod;
-  }
-
-  /** The HyStart++ state, when enabled. */
-  get hystart(): HyStartPlusPlus | undefined {
-    return this.#hystart;
-  }
 
   /** RFC 9438 W_max in bytes (undefined before the first congestion event or HyStart++ exit). */
   get wMax(): number | undefined {
@@ -135,20 +101,17 @@ export class Cubic implements CongestionController {
     return this.#epochStart;
   }
 
-  /** RFC 9002 B.4 OnPacketSentCC: bytes_in_flight is tracked by loss recovery; nothing to do. */
-  onPacketSent(_now: Instant, _sentBytes: number, _bytesInFlight: number): void {}
-
   /** RFC 9002 B.5 OnPacketsAcked with RFC 9438 §4.2-§4.5 growth. */
   onPacketsAcked(now: Instant, acked: readonly CongestionPacket[], rtt: RttSample, appLimited: boolean): void {
     if (acked.length === 0) return;
-    this.#pristine = false;
-    for (const p of acked) this.#recovery.onPacketAcked(p.timeSent);
-    if (this.#hystart !== undefined && this.inSlowStart && this.#hystart.onAck(now, acked, rtt.latestRtt)) {
+    this.pristine = false;
+    for (const p of acked) this.recovery.onPacketAcked(p.timeSent);
+    if (this.hystartState !== undefined && this.inSlowStart && this.hystartState.onAck(now, acked, rtt.latestRtt)) {
       // RFC 9438 §4.10: HyStart++ exited slow start without loss: "CUBIC sets cwnd_prior = cwnd
       // and switches to congestion avoidance ... K is set to 0, and W_max is set to the
       // congestion window size at the beginning of the current congestion avoidance stage."
-      this.#ssthresh = this.#cwnd;
-      this.#cwndPrior = this.#cwnd;
+      this.ssthresh = this.cwnd;
+      this.#cwndPrior = this.cwnd;
       this.#epochStart = undefined;
       this.#resetOnNextEpoch = true;
     }
@@ -169,9 +132,9 @@ export class Cubic implements CongestionController {
     }
     for (const p of acked) {
       // RFC 9002 B.5: "Do not increase congestion window in recovery period."
-      if (this.#recovery.inCongestionRecovery(p.timeSent)) continue;
-      if (this.#cwnd < this.#ssthresh) {
-        this.#cwnd += p.sentBytes / (this.#hystart?.growthDivisor ?? 1);
+      if (this.recovery.inCongestionRecovery(p.timeSent)) continue;
+      if (this.cwnd < this.ssthresh) {
+        this.cwnd += p.sentBytes / (this.hystartState?.growthDivisor ?? 1);
       } else {
         this.#congestionAvoidance(now, p.sentBytes, rtt.smoothedRtt);
       }
@@ -181,14 +144,14 @@ export class Cubic implements CongestionController {
   /** RFC 9002 B.8 OnPacketsLost; persistent congestion is RFC 9438 §4.8's timeout. */
   onPacketsLost(now: Instant, lost: readonly CongestionPacket[], persistentCongestion: boolean): void {
     if (lost.length === 0) return;
-    this.#pristine = false;
+    this.pristine = false;
     let sentTimeOfLastLoss = lost[0]!.timeSent;
     for (const p of lost) if (p.timeSent > sentTimeOfLastLoss) sentTimeOfLastLoss = p.timeSent;
-    this.#onCongestionEvent(now, sentTimeOfLastLoss);
+    this.onCongestionEvent(now, sentTimeOfLastLoss);
     if (persistentCongestion) {
       // RFC 9002 §7.6.2: the window "MUST be reduced to the minimum congestion window".
-      this.#cwnd = kMinimumWindow(this.#maxDatagramSize);
-      this.#recovery.reset();
+      this.cwnd = kMinimumWindow(this.maxDatagramSize);
+      this.recovery.reset();
       // RFC 9438 §4.8: in the first congestion avoidance stage after a timeout, K = 0 and W_max
       // = cwnd at its start; W_est is set to that window too.
       this.#epochStart = undefined;
@@ -196,31 +159,13 @@ export class Cubic implements CongestionController {
     }
   }
 
-  /** RFC 9002 B.7: a new ECN-CE mark is a congestion event (RFC 9438 §4.6). */
-  onEcnCongestion(now: Instant, timeSent: Instant): void {
-    this.#pristine = false;
-    this.#onCongestionEvent(now, timeSent);
-  }
-
-  /** RFC 9002 §7.7: 1.25 * congestion_window / smoothed_rtt bytes per second. */
-  pacingRate(rtt: RttSample | undefined): number | undefined {
-    return pacingRateFor(this.#cwnd, rtt);
-  }
-
-  /** RFC 9002 §7.2: recompute the initial window before any feedback; keep the minimum after. */
-  setMaxDatagramSize(size: number): void {
-    this.#maxDatagramSize = checkMaxDatagramSize(size);
-    if (this.#pristine) this.#cwnd = this.#initialWindow();
-    this.#cwnd = Math.max(this.#cwnd, kMinimumWindow(this.#maxDatagramSize));
-  }
-
   /** RFC 9438 §4.6 and §4.7, inside RFC 9002 B.6's recovery rule. */
-  #onCongestionEvent(now: Instant, sentTime: Instant): void {
+  protected onCongestionEvent(now: Instant, sentTime: Instant): void {
     // RFC 9002 §7.3.2: no further reduction inside a recovery period.
-    if (this.#recovery.inCongestionRecovery(sentTime)) return;
-    this.#recovery.enter(now);
-    this.#hystart?.onCongestionEvent();
-    const cwnd = this.#cwnd;
+    if (this.recovery.inCongestionRecovery(sentTime)) return;
+    this.recovery.enter(now);
+    this.hystartState?.onCongestionEvent();
+    const cwnd = this.cwnd;
     // RFC 9438 §4.7: W_max = cwnd * (1 + beta_cubic) / 2 "if cwnd < W_max and fast convergence
     // enabled", otherwise cwnd.
     this.#wMax =
@@ -228,9 +173,9 @@ export class Cubic implements CongestionController {
     this.#cwndPrior = cwnd;
     // RFC 9438 §4.6 Figure 5: ssthresh = cwnd * beta_cubic, at least 2 MSS; cwnd = ssthresh. RFC
     // 9002 §7.2 makes kMinimumWindow the floor for losses and ECN-CE alike.
-    const minimum = kMinimumWindow(this.#maxDatagramSize);
-    this.#ssthresh = Math.max(cwnd * CUBIC_BETA, minimum);
-    this.#cwnd = this.#ssthresh;
+    const minimum = kMinimumWindow(this.maxDatagramSize);
+    this.ssthresh = Math.max(cwnd * CUBIC_BETA, minimum);
+    this.cwnd = this.ssthresh;
     this.#resetOnNextEpoch = false;
     this.#startEpoch(now);
   }
@@ -238,40 +183,35 @@ export class Cubic implements CongestionController {
   /** Begin a congestion avoidance stage at `now` (RFC 9438 §4.2, §4.3, §4.8, §4.10). */
   #startEpoch(now: Instant): void {
     this.#epochStart = now;
-    this.#wEst = this.#cwnd;
+    this.#wEst = this.cwnd;
     if (this.#wMax === undefined || this.#resetOnNextEpoch) {
-      this.#wMax = this.#cwnd;
+      this.#wMax = this.cwnd;
       this.#k = 0;
     } else {
-      this.#k = cubicK(this.#wMax, this.#cwnd, this.#maxDatagramSize);
+      this.#k = cubicK(this.#wMax, this.cwnd, this.maxDatagramSize);
     }
-    this.#cwndPrior ??= this.#cwnd;
+    this.#cwndPrior ??= this.cwnd;
     this.#resetOnNextEpoch = false;
   }
 
   /** One acknowledged packet in congestion avoidance (RFC 9438 §4.2-§4.5). */
   #congestionAvoidance(now: Instant, ackedBytes: number, smoothedRtt: number): void {
     if (this.#epochStart === undefined) this.#startEpoch(now);
-    const mss = this.#maxDatagramSize;
-    const wMax = this.#wMax ?? this.#cwnd;
+    const mss = this.maxDatagramSize;
+    const wMax = this.#wMax ?? this.cwnd;
     const t = Math.max(0, now - (this.#epochStart ?? now)) / 1_000_000;
     const rttSeconds = Math.max(0, smoothedRtt) / 1_000_000;
     // RFC 9438 §4.2: target is W_cubic(t + RTT), bounded by cwnd and 1.5 * cwnd.
-    const target = Math.min(1.5 * this.#cwnd, Math.max(this.#cwnd, wCubic(t + rttSeconds, this.#k, wMax, mss)));
+    const target = Math.min(1.5 * this.cwnd, Math.max(this.cwnd, wCubic(t + rttSeconds, this.#k, wMax, mss)));
     // RFC 9438 §4.3: "the sender SHOULD set alpha_cubic to 1" once W_est >= cwnd_prior.
     const alpha = this.#cwndPrior !== undefined && this.#wEst >= this.#cwndPrior ? 1 : CUBIC_ALPHA;
-    this.#wEst += (alpha * ackedBytes * mss) / this.#cwnd;
+    this.#wEst += (alpha * ackedBytes * mss) / this.cwnd;
     if (wCubic(t, this.#k, wMax, mss) < this.#wEst) {
       // RFC 9438 §4.3: in the Reno-friendly region "cwnd SHOULD be set to W_est".
-      this.#cwnd = Math.max(this.#cwnd, this.#wEst);
+      this.cwnd = Math.max(this.cwnd, this.#wEst);
     } else {
       // RFC 9438 §4.4/§4.5: cwnd "MUST be incremented by (target - cwnd) / cwnd" per segment.
-      this.#cwnd += ((target - this.#cwnd) * ackedBytes) / this.#cwnd;
+      this.cwnd += ((target - this.cwnd) * ackedBytes) / this.cwnd;
     }
-  }
-
-  #initialWindow(): number {
-    const w = this.#fixedInitialWindow ?? kInitialWindow(this.#maxDatagramSize);
-    return Math.max(w, kMinimumWindow(this.#maxDatagramSize));
   }
 }
