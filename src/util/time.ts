@@ -2,8 +2,8 @@
  * Time for the sans-IO core (DESIGN §1, docs/adr/0001-time-and-varints.md).
  *
  * The core never reads a clock. Its callers pass the current `Instant`, an integer count of
- * microseconds since an arbitrary epoch chosen by the driver (src/io turns `performance.now()`
- * into one; tests use a virtual clock starting at 0). A `Duration` is a span in microseconds.
+ * microseconds since an arbitrary epoch chosen by the driver (src/io turns the platform's
+ * monotonic clock into one; tests use a virtual clock starting at 0). A `Duration` is a span in microseconds.
  * Both are branded numbers: free at run time, but the compiler keeps them apart from plain
  * counts and from each other.
  */

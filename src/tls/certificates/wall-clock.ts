@@ -5,7 +5,8 @@
  * pkijs wants `Date` objects (validity times, the chain validator's check date). This file turns
  * an injected wall-clock time, milliseconds since the Unix epoch, into one. It never reads the
  * clock: the architecture test allows a `Date` constructed from an argument here and nowhere else
- * in the pure folders, and still forbids `Date.now()` and an argument-less `Date`.
+ * in the pure folders, and still forbids reading the current time (`Date.now`, an argument-less
+ * `Date`).
  */
 
 /**
