@@ -6,14 +6,19 @@
  * short-header connection IDs (RFC 9000 §10.3), enforces connection and handshake limits, and
  * removes a connection's routes once it has closed and drained (RFC 9000 §10.2).
  *
+ * Every accepted connection derives its stateless reset tokens from the endpoint's static key
+ * (RFC 9000 §10.3.2), so the token in its stateless_reset_token transport parameter and in each
+ * NEW_CONNECTION_ID frame is the one the endpoint recomputes after losing the connection's state.
+ * Every connection ID the connection issues is routed (RFC 9000 §5.1.1 connection_id_issued) and
+ * its route removed once the peer retires it (RFC 9000 §5.1.2 connection_id_retired).
+ *
  * Connection refusal (limits) and invalid Retry tokens are answered by dropping the Initial: the
  * CONNECTION_CLOSE in an Initial that RFC 9000 §5.2.2 and §8.1.2 recommend needs Initial packet
  * protection outside a Connection, which this cut does not build (the client times out instead).
  * A connection is kept only if its first datagram authenticated at least one packet (RFC 9001
- * §5.5); otherwise it is discarded with no route and no event. Connection IDs we issue later
- * (NEW_CONNECTION_ID) are not routed yet: only our first Source Connection ID, learnt from our
- * first long-header packet, and the client's first Destination Connection ID (until
- * handshake_completed). The remote address is fixed at the first Initial (no migration).
+ * §5.5); otherwise it is discarded with no route and no event. The client's first Destination
+ * Connection ID is routed until handshake_completed. The remote address is fixed at the first
+ * Initial (no migration).
  */
 import { Connection } from '../connection/connection.js';
 import { LOCAL_CID_LENGTH } from '../connection/state.js';
@@ -128,8 +133,10 @@ export class Endpoint {
       const e = this.entries[idx]!;
       const length = e.conn.pollTransmit(now, out);
       if (length === 0) continue;
-      this.learnLocalCid(e, out.subarray(0, length));
       this.roundRobin = (idx + 1) % n;
+      // Writing may have issued connection IDs (NEW_CONNECTION_ID): route them before the peer
+      // can use them.
+      this.collect(e);
       return { length, remote: e.remote };
     }
     return undefined;
@@ -264,33 +271,22 @@ export class Endpoint {
   }
 
   private accept(now: Instant, header: InitialPacketHeader, datagram: Uint8Array, remote: string): void {
-    const conn = Connection.accept({ ...this.options.server, version: header.version }, header);
+    // RFC 9000 §10.3.2: tokens from the endpoint's static key: "An endpoint that loses state can
+    // use the same method to generate a valid stateless reset token."
+    const conn = Connection.accept({ ...this.options.server, version: header.version, statelessResetKey: this.resetKey }, header);
     conn.handleDatagram(now, datagram);
     // No state for an Initial that does not authenticate (RFC 9001 §5.5: such packets are
     // discarded), so a forged header alone creates nothing.
     if (conn.stats().packetsReceived === 0) return this.drop();
     const odcidKey = toHex(header.dcid);
-    const entry: Entry = { handle: this.nextHandle++, conn, remote, routes: new Set([odcidKey]), odcidKey, handshakeDone: false, closed: false };
-    this.routes.set(odcidKey, entry);
+    const entry: Entry = { handle: this.nextHandle++, conn, remote, routes: new Set(), odcidKey, handshakeDone: false, closed: false };
+    this.addRoute(entry, odcidKey);
+    // RFC 9000 §5.1.1: our handshake connection ID (sequence number 0); later ones come as
+    // connection_id_issued events.
+    for (const id of conn.activeConnectionIds) this.addRoute(entry, toHex(id));
     this.entries.push(entry);
     this.events.push({ type: 'new_connection', handle: entry.handle, remote });
     this.collect(entry);
-  }
-
-  /** Routes short headers to the Source Connection ID of our first long-header packet. */
-  private learnLocalCid(e: Entry, datagram: Uint8Array): void {
-    let inv;
-    try {
-      inv = decodeInvariantHeader(new Reader(datagram), LOCAL_CID_LENGTH);
-    } catch (err) {
-      if (err instanceof CodecError) return;
-      throw err;
-    }
-    if (inv.form !== 'long' || inv.scid.length === 0) return;
-    const key = toHex(inv.scid);
-    if (e.routes.has(key) || this.routes.has(key)) return;
-    e.routes.add(key);
-    this.routes.set(key, e);
   }
 
   /** Takes the connection's events; updates routes on handshake completion and teardown. */
@@ -302,11 +298,24 @@ export class Endpoint {
         if (e.odcidKey !== undefined) this.removeRoute(e, e.odcidKey);
         e.odcidKey = undefined;
       }
+      // RFC 9000 §5.1.1: route each connection ID we issue. RFC 9000 §5.1.2: "Sending a
+      // RETIRE_CONNECTION_ID frame indicates that the connection ID will not be used again", so
+      // its route goes.
+      if (ev.type === 'connection_id_issued' && !e.closed) this.addRoute(e, toHex(ev.connectionId));
+      if (ev.type === 'connection_id_retired') this.removeRoute(e, toHex(ev.connectionId));
       if (ev.type === 'connection_closed') e.closed = true;
       this.events.push({ type: 'connection_event', handle: e.handle, event: ev });
     }
     // Closed and drained (RFC 9000 §10.2: no deadline left): forget the connection.
     if (e.closed && e.conn.pollTimeout() === undefined) this.remove(e);
+  }
+
+  /** Routes `key` to `e` unless another connection already owns it (a CID collision). */
+  private addRoute(e: Entry, key: string): void {
+    const owner = this.routes.get(key);
+    if (owner !== undefined && owner !== e) return;
+    e.routes.add(key);
+    this.routes.set(key, e);
   }
 
   private removeRoute(e: Entry, key: string): void {
