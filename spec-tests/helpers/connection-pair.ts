@@ -280,3 +280,45 @@ export function forgeOneRttDatagram(from: Connection, payload: Uint8Array, now?:
   if (now !== undefined) s.ld.onPacketSent(PacketNumberSpace.ApplicationData, { packetNumber: pn, ackEliciting: false, inFlight: false, sentBytes: end, tokens: [] }, now);
   return buf.subarray(0, end);
 }
+
+/** `n` deterministic pseudo-random bytes (test payloads). */
+export function payload(n: number, seed = 7): Uint8Array {
+  return new SeededRandom(seed).fill(new Uint8Array(n));
+}
+
+/** A pair whose handshake is complete and confirmed on both sides (RFC 9001 §4.1.2). */
+export async function confirmedPair(options: PairOptions = {}): Promise<ConnectionPair> {
+  const pair = new ConnectionPair(options);
+  await pair.run(() => pair.handshakeDone && pair.client.state.handshakeConfirmed);
+  return pair;
+}
+
+/**
+ * Sends `data` from the client to the server on a new bidirectional stream and returns what the
+ * server read; `onProgress` runs after each read with the byte count received so far.
+ */
+export async function transfer(pair: ConnectionPair, data: Uint8Array, onProgress?: (received: number) => void): Promise<Uint8Array> {
+  const client = pair.client;
+  const server = pair.server!;
+  const id = client.openStream('bidi')!;
+  const up = { offset: 0, finished: false };
+  const got: Uint8Array[] = [];
+  let received = 0;
+  let done = false;
+  pump(client, id, data, up);
+  await pair.run(
+    () => done,
+    (side, ev) => {
+      if (side === 'client' && ev.type === 'stream_writable' && ev.streamId === id) pump(client, id, data, up);
+      if (side !== 'server' || ev.type !== 'stream_readable' || ev.streamId !== id) return;
+      for (let r = server.streamRead(id); r !== undefined; r = server.streamRead(id)) {
+        if (r.data.length > 0) got.push(r.data);
+        received += r.data.length;
+        onProgress?.(received);
+        if (r.fin) done = true;
+        if (r.fin || r.data.length === 0) break;
+      }
+    },
+  );
+  return concatBytes(...got);
+}

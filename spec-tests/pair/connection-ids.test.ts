@@ -1,50 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
 import { StatelessResetKey } from '../../src/endpoint/stateless-reset-key.js';
-import { bytesEqual, concatBytes } from '../../src/util/bytes.js';
+import { bytesEqual } from '../../src/util/bytes.js';
 import { SeededRandom } from '../../src/util/random.js';
 import { millis } from '../../src/util/time.js';
 import { TransportErrorCode } from '../../src/wire/errors.js';
 import { encodeFramesToBytes, type Frame } from '../../src/wire/frames.js';
 import { buildStatelessReset } from '../../src/wire/stateless-reset.js';
-import { ConnectionPair, forgeOneRttDatagram, pump, type PairOptions, type Side } from '../helpers/connection-pair.js';
+import { ConnectionPair, confirmedPair, forgeOneRttDatagram, payload, transfer, type PairOptions, type Side } from '../helpers/connection-pair.js';
 
-function payload(n: number, seed: number): Uint8Array {
-  return new SeededRandom(seed).fill(new Uint8Array(n));
-}
-
-async function confirmedPair(options: PairOptions = {}): Promise<ConnectionPair> {
-  const pair = new ConnectionPair(options);
-  await pair.run(() => pair.handshakeDone && pair.client.state.handshakeConfirmed);
-  await pair.runFor(millis(100)); // NEW_CONNECTION_ID frames flow
+/** A confirmed pair after NEW_CONNECTION_ID frames had time to flow. */
+async function withConnectionIds(options: PairOptions = {}): Promise<ConnectionPair> {
+  const pair = await confirmedPair(options);
+  await pair.runFor(millis(100));
   return pair;
-}
-
-/** Client → server transfer on a new stream; `onProgress` sees the bytes received so far. */
-async function transfer(pair: ConnectionPair, data: Uint8Array, onProgress?: (n: number) => void): Promise<Uint8Array> {
-  const { client } = pair;
-  const server = pair.server!;
-  const id = client.openStream('bidi')!;
-  const up = { offset: 0, finished: false };
-  const got: Uint8Array[] = [];
-  let n = 0;
-  let done = false;
-  pump(client, id, data, up);
-  await pair.run(
-    () => done,
-    (side, ev) => {
-      if (side === 'client' && ev.type === 'stream_writable' && ev.streamId === id) pump(client, id, data, up);
-      if (side !== 'server' || ev.type !== 'stream_readable' || ev.streamId !== id) return;
-      for (let r = server.streamRead(id); r !== undefined; r = server.streamRead(id)) {
-        got.push(r.data);
-        n += r.data.length;
-        onProgress?.(n);
-        if (r.fin) done = true;
-        if (r.fin || r.data.length === 0) break;
-      }
-    },
-  );
-  return concatBytes(...got);
 }
 
 /** Delivers frames from `from` to the other side in a forged 1-RTT packet. */
@@ -60,7 +29,7 @@ async function closedWith(pair: ConnectionPair, side: Side) {
 
 describe('RFC 9000 §5.1: connection IDs over a connection pair', () => {
   it('RFC 9000 §5.1.1: each side issues NEW_CONNECTION_ID up to the peer\'s active_connection_id_limit', async () => {
-    const pair = await confirmedPair({ clientLimits: { activeConnectionIdLimit: 3 } });
+    const pair = await withConnectionIds({ clientLimits: { activeConnectionIdLimit: 3 } });
     const issuedByServer = pair.events.server.filter((e) => e.type === 'connection_id_issued');
     const issuedByClient = pair.events.client.filter((e) => e.type === 'connection_id_issued');
     expect(issuedByServer).toHaveLength(2); // the client's limit 3, minus the handshake's ID
@@ -71,7 +40,7 @@ describe('RFC 9000 §5.1: connection IDs over a connection pair', () => {
   });
 
   it('RFC 9000 §5.1.2: rotating the connection ID mid-transfer; the server sees the new ID, the old one is retired', async () => {
-    const pair = await confirmedPair();
+    const pair = await withConnectionIds();
     const server = pair.server!;
     const oldCid = pair.client.state.remoteCid;
     let rotatedAt = -1;
@@ -104,14 +73,14 @@ describe('RFC 9000 §5.1: connection IDs over a connection pair', () => {
   });
 
   it('RFC 9000 §5.1.1: more connection IDs than our active_connection_id_limit is CONNECTION_ID_LIMIT_ERROR', async () => {
-    const pair = await confirmedPair({ clientLimits: { activeConnectionIdLimit: 2 } });
+    const pair = await withConnectionIds({ clientLimits: { activeConnectionIdLimit: 2 } });
     expect(pair.client.state.cids.remote.size).toBe(2);
     inject(pair, 'server', [{ type: 'new_connection_id', sequenceNumber: 7, retirePriorTo: 0, connectionId: new Uint8Array(8).fill(7), statelessResetToken: new Uint8Array(16).fill(7) }]);
     expect(await closedWith(pair, 'client')).toMatchObject({ by: 'local', code: TransportErrorCode.CONNECTION_ID_LIMIT_ERROR });
   });
 
   it('RFC 9000 §5.1.2: Retire Prior To retires older IDs with RETIRE_CONNECTION_ID and moves to a newer one', async () => {
-    const pair = await confirmedPair();
+    const pair = await withConnectionIds();
     const server = pair.server!;
     const seq3 = server.state.cids.local.get(3)!;
     inject(pair, 'server', [{ type: 'new_connection_id', sequenceNumber: 3, retirePriorTo: 3, connectionId: seq3.cid, statelessResetToken: seq3.token }]);
@@ -126,19 +95,19 @@ describe('RFC 9000 §5.1: connection IDs over a connection pair', () => {
   });
 
   it('RFC 9000 §19.16: retiring the connection ID the packet was sent to is PROTOCOL_VIOLATION', async () => {
-    const pair = await confirmedPair();
+    const pair = await withConnectionIds();
     inject(pair, 'client', [{ type: 'retire_connection_id', sequenceNumber: 0 }]);
     expect(await closedWith(pair, 'server')).toMatchObject({ by: 'local', code: TransportErrorCode.PROTOCOL_VIOLATION });
   });
 
   it('RFC 9000 §19.16: retiring a sequence number never issued is PROTOCOL_VIOLATION', async () => {
-    const pair = await confirmedPair();
+    const pair = await withConnectionIds();
     inject(pair, 'client', [{ type: 'retire_connection_id', sequenceNumber: 99 }]);
     expect(await closedWith(pair, 'server')).toMatchObject({ by: 'local', code: TransportErrorCode.PROTOCOL_VIOLATION });
   });
 
   it('RFC 9000 §5.1.2: retirements awaiting acknowledgment are bounded (CONNECTION_ID_LIMIT_ERROR)', async () => {
-    const pair = await confirmedPair();
+    const pair = await withConnectionIds();
     const frames: Frame[] = [];
     for (let seq = 10; seq < 60; seq++) {
       frames.push({ type: 'new_connection_id', sequenceNumber: seq, retirePriorTo: seq, connectionId: new Uint8Array(8).fill(seq), statelessResetToken: new Uint8Array(16).fill(seq) });
@@ -151,7 +120,7 @@ describe('RFC 9000 §5.1: connection IDs over a connection pair', () => {
 describe('RFC 9000 §10.3.1: stateless reset detection', () => {
   it('RFC 9000 §10.3.1: a datagram ending in the server\'s stateless_reset_token puts the client in draining', async () => {
     const key = new StatelessResetKey(nodeCryptoProvider, new SeededRandom(99));
-    const pair = await confirmedPair({ serverExtra: { statelessResetKey: key } });
+    const pair = await withConnectionIds({ serverExtra: { statelessResetKey: key } });
     const serverCid = pair.server!.state.localCid;
     const token = key.tokenFor(serverCid);
     expect(pair.client.state.peerParams?.statelessResetToken).toEqual(token);
@@ -169,7 +138,7 @@ describe('RFC 9000 §10.3.1: stateless reset detection', () => {
   });
 
   it('RFC 9000 §10.3.1: after rotation the token of the new ID counts and the retired ID\'s does not', async () => {
-    const pair = await confirmedPair();
+    const pair = await withConnectionIds();
     const oldToken = pair.client.state.cids.remote.get(0)!.token!;
     expect(pair.client.rotateConnectionId(pair.now)).toBe(true);
     const newToken = pair.client.state.cids.remote.get(pair.client.state.cids.remoteSeq)!.token!;

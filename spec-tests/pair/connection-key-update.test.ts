@@ -1,52 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Connection } from '../../src/connection/connection.js';
-import { bytesEqual, concatBytes } from '../../src/util/bytes.js';
-import { SeededRandom } from '../../src/util/random.js';
+import { bytesEqual } from '../../src/util/bytes.js';
 import { millis } from '../../src/util/time.js';
 import { TransportErrorCode } from '../../src/wire/errors.js';
-import { ConnectionPair, forgeOneRttDatagram, pump, type PairOptions, type SentDatagram, type Side } from '../helpers/connection-pair.js';
-
-function payload(n: number, seed: number): Uint8Array {
-  return new SeededRandom(seed).fill(new Uint8Array(n));
-}
-
-/**
- * Sends `data` from the client to the server on a new bidirectional stream and returns what the
- * server read; `onProgress` runs after each read with the byte count received so far.
- */
-async function transfer(pair: ConnectionPair, data: Uint8Array, onProgress?: (received: number) => void): Promise<Uint8Array> {
-  const client = pair.client;
-  const server = pair.server!;
-  const id = client.openStream('bidi')!;
-  const up = { offset: 0, finished: false };
-  const got: Uint8Array[] = [];
-  let received = 0;
-  let done = false;
-  pump(client, id, data, up);
-  await pair.run(
-    () => done,
-    (side, ev) => {
-      if (side === 'client' && ev.type === 'stream_writable' && ev.streamId === id) pump(client, id, data, up);
-      if (side !== 'server' || ev.type !== 'stream_readable' || ev.streamId !== id) return;
-      for (;;) {
-        const r = server.streamRead(id);
-        if (r === undefined) break;
-        if (r.data.length > 0) got.push(r.data);
-        received += r.data.length;
-        onProgress?.(received);
-        if (r.fin) done = true;
-        if (r.fin || r.data.length === 0) break;
-      }
-    },
-  );
-  return concatBytes(...got);
-}
-
-async function confirmedPair(options: PairOptions = {}): Promise<ConnectionPair> {
-  const pair = new ConnectionPair(options);
-  await pair.run(() => pair.handshakeDone && pair.client.state.handshakeConfirmed);
-  return pair;
-}
+import { ConnectionPair, confirmedPair, forgeOneRttDatagram, payload, pump, transfer, type SentDatagram, type Side } from '../helpers/connection-pair.js';
 
 function phases(pair: ConnectionPair): number[] {
   return [pair.client.keyPhase, pair.server!.keyPhase];

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../../src/util/random.js';
 import { bytesEqual } from '../../src/util/bytes.js';
-import { echo, ConnectionPair, type SentDatagram } from '../helpers/connection-pair.js';
-
-function payload(n: number, seed: number): Uint8Array {
-  return new SeededRandom(seed).fill(new Uint8Array(n));
-}
+import { echo, ConnectionPair, type SentDatagram, payload } from '../helpers/connection-pair.js';
 
 /** Drops each datagram with probability `p`, from a seeded generator (printed on failure). */
 function randomDrop(seed: number, p: number): (d: SentDatagram) => boolean {

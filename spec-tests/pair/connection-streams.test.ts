@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SeededRandom } from '../../src/util/random.js';
 import { bytesEqual } from '../../src/util/bytes.js';
-import { echo } from '../helpers/connection-pair.js';
-
-function payload(n: number, seed = 7): Uint8Array {
-  return new SeededRandom(seed).fill(new Uint8Array(n));
-}
+import { echo, payload } from '../helpers/connection-pair.js';
 
 describe('RFC 9000 §2-§4: streams over a connection pair', () => {
   it('RFC 9000 §2.1: a bidirectional stream echoes 100 KB', async () => {
