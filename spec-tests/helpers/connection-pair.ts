@@ -143,7 +143,7 @@ export class ConnectionPair {
       const c = this.conn(side);
       if (c === undefined) continue;
       for (let guard = 0; guard < 1000; guard++) {
-        const n = c.pollTransmit(this.now, this.buf);
+        const n = c.pollTransmit(this.now, this.buf)?.length ?? 0;
         if (n === 0) break;
         const d: SentDatagram = { from: side, at: this.now, bytes: this.buf.slice(0, n), index: this.counts[side]++, dropped: false };
         d.dropped = this.options.drop?.(d) ?? false;

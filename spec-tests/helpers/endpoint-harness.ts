@@ -139,7 +139,7 @@ export class EndpointHarness {
     }
     for (const [remote, c] of this.clients) {
       for (let guard = 0; guard < 1000; guard++) {
-        const n = c.pollTransmit(this.now, this.buf);
+        const n = c.pollTransmit(this.now, this.buf)?.length ?? 0;
         if (n === 0) break;
         const bytes = this.buf.slice(0, n);
         this.fromClients.push({ at: this.now, remote, bytes });

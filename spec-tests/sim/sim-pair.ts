@@ -225,7 +225,7 @@ export class SimPair {
       const c = this.conn(side);
       if (c === undefined) continue;
       for (let guard = 0; guard < 10_000; guard++) {
-        const n = c.pollTransmit(this.now, this.buf);
+        const n = c.pollTransmit(this.now, this.buf)?.length ?? 0;
         if (n === 0) break;
         this.datagramsSent[side]++;
         this.bytesSent[side] += n;

@@ -33,7 +33,7 @@ import { onLostTokens } from './recovery-tokens.js';
 import { LOCAL_CID_LENGTH, MAX_DATAGRAM_SIZE, type ConnectionState } from './state.js';
 import { announceReadable } from './stream-events.js';
 import { completeCertificateVerification, driveTls } from './tls-bridge.js';
-import type { ClientConnectionOptions, ConnectionCommonOptions, ConnectionEvent, ConnectionStats, ConnectionToken, ServerConnectionOptions } from './types.js';
+import { DEFAULT_PATH, type ClientConnectionOptions, type ConnectionCommonOptions, type ConnectionEvent, type ConnectionStats, type ConnectionToken, type NetworkPath, type ServerConnectionOptions, type Transmit } from './types.js';
 
 /** Default limits (RFC 9000 §18.2 parameters we advertise). */
 const DEFAULTS = {
@@ -84,7 +84,7 @@ export class Connection {
       ...(options.serverName === undefined ? {} : { serverName: options.serverName }),
       ...(options.sessionTicket === undefined ? {} : { sessionTicket: options.sessionTicket }),
     });
-    const conn = new Connection(createState('client', options, tls, cids, dcid, dcid, params));
+    const conn = new Connection(createState('client', options, tls, cids, dcid, dcid, params, options.path ?? DEFAULT_PATH));
     driveTls(conn.state, now, () => tls.start(options.wallClockMs()));
     return conn;
   }
@@ -93,9 +93,10 @@ export class Connection {
    * Accepts a client's connection from its first Initial packet (RFC 9000 §7): Initial keys from
    * the client's Destination Connection ID (RFC 9001 §5.2), our own Source Connection ID, and
    * original_destination_connection_id and initial_source_connection_id in our transport
-   * parameters (RFC 9000 §7.3). Then feed the datagram to `handleDatagram`.
+   * parameters (RFC 9000 §7.3). `path` is where the Initial came from. Then feed the datagram to
+   * `handleDatagram`.
    */
-  static accept(options: ServerConnectionOptions, firstPacket: InitialPacketHeader): Connection {
+  static accept(options: ServerConnectionOptions, firstPacket: InitialPacketHeader, path: NetworkPath = DEFAULT_PATH): Connection {
     const scid = randomBytes(options.random, LOCAL_CID_LENGTH);
     const cids = createConnectionIdState(scid, options.random, options.statelessResetKey, cidLimit(options));
     const params = localParams(options, scid, firstPacket.dcid.slice());
@@ -105,12 +106,14 @@ export class Connection {
       provider: options.provider, random: options.random, transportParameters: encodeParams(params),
       alpnProtocols: options.alpnProtocols, certificate: options.certificate,
     });
-    return new Connection(createState('server', options, tls, cids, firstPacket.scid.slice(), firstPacket.dcid.slice(), params));
+    return new Connection(createState('server', options, tls, cids, firstPacket.scid.slice(), firstPacket.dcid.slice(), params, path));
   }
 
-  /** A UDP datagram arrived. */
-  handleDatagram(now: Instant, datagram: Uint8Array): void {
-    receiveDatagram(this.state, now, datagram);
+  /**
+   * A UDP datagram arrived on `path` (default: the path in use, for drivers with a single path).
+   */
+  handleDatagram(now: Instant, datagram: Uint8Array, path: NetworkPath = this.state.path): void {
+    receiveDatagram(this.state, now, datagram, path);
     updateAmplification(this.state, now);
   }
 
@@ -137,9 +140,15 @@ export class Connection {
     }
   }
 
-  /** Writes the next datagram into `out`; returns its length, 0 when nothing is to be sent. */
-  pollTransmit(now: Instant, out: Uint8Array): number {
-    return buildDatagram(this.state, now, out);
+  /** Writes the next datagram into `out`; undefined when nothing is to be sent now. */
+  pollTransmit(now: Instant, out: Uint8Array): Transmit | undefined {
+    const length = buildDatagram(this.state, now, out);
+    return length === 0 ? undefined : { length, path: this.state.path };
+  }
+
+  /** The path the connection sends on (RFC 9000 §9). */
+  get path(): NetworkPath {
+    return this.state.path;
   }
 
   /** The earliest deadline: loss detection, ACK delay, idle, closing/draining, pacing. */
@@ -350,6 +359,7 @@ function createState(
   remoteCid: Uint8Array,
   originalDcid: Uint8Array,
   params: TransportParameters,
+  path: NetworkPath,
 ): ConnectionState {
   const version = options.version ?? QUIC_V1;
   const spaces = {
@@ -371,7 +381,7 @@ function createState(
   return {
     role, version, provider: options.provider, random: options.random, wallClockMs: options.wallClockMs, spaces, tls, ld,
     pacer: new Pacer({ maxDatagramSize: MAX_DATAGRAM_SIZE }), pacerDeadline: undefined,
-    localCid: cids.local.get(0)!.cid, remoteCid, originalDcid, cids, keyUpdate: createKeyUpdateState(options.keyUpdate), localParams: params, peerParams: undefined, streams: undefined,
+    path, localCid: cids.local.get(0)!.cid, remoteCid, originalDcid, cids, keyUpdate: createKeyUpdateState(options.keyUpdate), localParams: params, peerParams: undefined, streams: undefined,
     sendBufferCapacity: limits.sendBufferCapacity,
     datagramSend: new DatagramSendQueue(0, DATAGRAM_QUEUE_LIMITS),
     datagramRecv: new DatagramRecvQueue(limits.maxDatagramFrameSize, DATAGRAM_QUEUE_LIMITS),

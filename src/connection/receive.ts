@@ -22,11 +22,12 @@ import { onDecryptionFailed, openOneRtt } from './key-update.js';
 import { levelOfSpace } from './packet-space.js';
 import { onAckedTokens, onLostTokens } from './recovery-tokens.js';
 import { LOCAL_CID_LENGTH, pushEvent, type ConnectionState } from './state.js';
+import type { NetworkPath } from './types.js';
 import { confirmHandshake, discardSpace, onCryptoData } from './tls-bridge.js';
 import { announceStreams } from './stream-events.js';
 
 /** Handles one UDP datagram (RFC 9000 §12.2: "MUST individually process each QUIC packet"). */
-export function receiveDatagram(s: ConnectionState, now: Instant, datagram: Uint8Array): void {
+export function receiveDatagram(s: ConnectionState, now: Instant, datagram: Uint8Array, _path: NetworkPath): void {
   if (s.phase === 'closed' || s.phase === 'draining') return;
   // Decryption works in place; the caller's buffer stays untouched.
   const bytes = datagram.slice();

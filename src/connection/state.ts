@@ -22,7 +22,7 @@ import type { QuicVersion } from '../wire/version.js';
 import type { ConnectionIdState } from './connection-ids.js';
 import type { KeyUpdateState } from './key-update.js';
 import type { PacketSpace } from './packet-space.js';
-import type { ConnectionEvent, ConnectionToken } from './types.js';
+import type { ConnectionEvent, ConnectionToken, NetworkPath } from './types.js';
 
 /** Where the connection is in its life (RFC 9000 §10). */
 export type ConnectionPhase = 'handshaking' | 'established' | 'closing' | 'draining' | 'closed';
@@ -50,6 +50,8 @@ export interface ConnectionState {
   readonly pacer: Pacer;
   /** When the pacer lets the next datagram leave, if it held one back. */
   pacerDeadline: Instant | undefined;
+  /** The path we send on (RFC 9000 §9). */
+  path: NetworkPath;
   readonly localCid: Uint8Array;
   /** The peer's connection ID we send to (client: replaced by the server's SCID, RFC 9000 §7.2). */
   remoteCid: Uint8Array;

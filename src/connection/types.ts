@@ -62,6 +62,8 @@ export interface ConnectionCommonOptions {
 
 /** `Connection.connect` options (client). */
 export interface ClientConnectionOptions extends ConnectionCommonOptions {
+  /** The path the first Initial goes out on (default DEFAULT_PATH). */
+  readonly path?: NetworkPath;
   readonly serverName?: string;
   readonly verification: ServerVerification;
   readonly sessionTicket?: SessionTicket;
@@ -71,6 +73,25 @@ export interface ClientConnectionOptions extends ConnectionCommonOptions {
 export interface ServerConnectionOptions extends ConnectionCommonOptions {
   readonly certificate: CertifiedKey;
 }
+
+/**
+ * One network path as the driver names it (RFC 9000 §9: a 4-tuple): `local` is the socket that
+ * received or is to send, `remote` the peer's address. Both are opaque strings chosen by the
+ * driver (e.g. "0.0.0.0:4433" and "192.0.2.1:55123"); the core only compares them.
+ */
+export interface NetworkPath {
+  readonly local: string;
+  readonly remote: string;
+}
+
+/** What `Connection.pollTransmit` wrote: `length` bytes at the start of `out`, to send on `path`. */
+export interface Transmit {
+  readonly length: number;
+  readonly path: NetworkPath;
+}
+
+/** The path of a connection whose driver names none (an in-memory pair with one path). */
+export const DEFAULT_PATH: NetworkPath = Object.freeze({ local: '', remote: '' });
 
 /** Who ended a connection. */
 export type CloseInitiator = 'local' | 'peer' | 'idle' | 'stateless_reset';

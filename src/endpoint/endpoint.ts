@@ -112,7 +112,7 @@ export class Endpoint {
     // connection using the connection ID".
     const entry = this.routes.get(toHex(inv.dcid));
     if (entry !== undefined) {
-      entry.conn.handleDatagram(now, datagram);
+      entry.conn.handleDatagram(now, datagram, { local: '', remote });
       this.collect(entry);
       return;
     }
@@ -131,13 +131,13 @@ export class Endpoint {
     for (let i = 0; i < n; i++) {
       const idx = (this.roundRobin + i) % n;
       const e = this.entries[idx]!;
-      const length = e.conn.pollTransmit(now, out);
-      if (length === 0) continue;
+      const t = e.conn.pollTransmit(now, out);
+      if (t === undefined) continue;
       this.roundRobin = (idx + 1) % n;
       // Writing may have issued connection IDs (NEW_CONNECTION_ID): route them before the peer
       // can use them.
       this.collect(e);
-      return { length, remote: e.remote };
+      return { length: t.length, remote: t.path.remote };
     }
     return undefined;
   }
@@ -273,8 +273,9 @@ export class Endpoint {
   private accept(now: Instant, header: InitialPacketHeader, datagram: Uint8Array, remote: string): void {
     // RFC 9000 §10.3.2: tokens from the endpoint's static key: "An endpoint that loses state can
     // use the same method to generate a valid stateless reset token."
-    const conn = Connection.accept({ ...this.options.server, version: header.version, statelessResetKey: this.resetKey }, header);
-    conn.handleDatagram(now, datagram);
+    const path = { local: '', remote };
+    const conn = Connection.accept({ ...this.options.server, version: header.version, statelessResetKey: this.resetKey }, header, path);
+    conn.handleDatagram(now, datagram, path);
     // No state for an Initial that does not authenticate (RFC 9001 §5.5: such packets are
     // discarded), so a forged header alone creates nothing.
     if (conn.stats().packetsReceived === 0) return this.drop();
