@@ -140,7 +140,13 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
 
 /** A network carrying `scenario` between `client` and `server`, seeded with `seed`. */
 export function buildNetwork(scenario: Scenario, client: SimAddress, server: SimAddress, seed: number): SimNetwork {
-  const net = new SimNetwork({ seed }).setPath(client, server, scenario.clientToServer, scenario.serverToClient);
+  return addScenarioPath(new SimNetwork({ seed }), scenario, client, server);
+}
+
+/** Adds `scenario` between one more `client` and `server` to `net` (both directions, plus the
+ * client's NAT); used per client by the interop relay (interop/relay/relay.ts). Returns `net`. */
+export function addScenarioPath(net: SimNetwork, scenario: Scenario, client: SimAddress, server: SimAddress): SimNetwork {
+  net.setPath(client, server, scenario.clientToServer, scenario.serverToClient);
   if (scenario.nat) net.addNat({ ...scenario.nat, inside: client });
   return net;
 }
