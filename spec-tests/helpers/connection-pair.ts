@@ -7,7 +7,7 @@
 import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
 import { Connection } from '../../src/connection/connection.js';
-import type { ConnectionCommonOptions, ConnectionEvent, ConnectionLimits } from '../../src/connection/types.js';
+import { DEFAULT_PATH, type AcceptValidation, type ClientConnectionOptions, type ConnectionCommonOptions, type ConnectionEvent, type ConnectionLimits, type NetworkPath, type ServerConnectionOptions } from '../../src/connection/types.js';
 import { verifyCertificateChain } from '../../src/tls/certificates/verify-chain.js';
 import { generateSelfSignedCertificate } from '../../src/tls/certificates/self-signed.js';
 import { Reader, Writer, concatBytes } from '../../src/util/bytes.js';
@@ -31,6 +31,8 @@ export interface SentDatagram {
   /** Index among the datagrams sent by `from` (0-based). */
   readonly index: number;
   dropped: boolean;
+  /** The path the sender's pollTransmit named (RFC 9000 §9). */
+  readonly path?: NetworkPath;
 }
 
 /** Options of the pair. */
@@ -49,6 +51,21 @@ export interface PairOptions {
   readonly serverExtra?: Pick<ConnectionCommonOptions, 'keyUpdate' | 'statelessResetKey'>;
   /** Rewrites the client Initial header the server is accepted from (to test §7.3 checks). */
   readonly acceptHeader?: (h: InitialPacketHeader) => InitialPacketHeader;
+  /**
+   * RFC 9000 §9 tests: the path a datagram arrives on at the receiver, given the datagram (with the
+   * path it was sent on), or undefined to drop it. Absent: no path (the receiver's active path).
+   */
+  readonly route?: (d: SentDatagram) => NetworkPath | undefined;
+  /** The client's first path (ClientConnectionOptions.path). */
+  readonly clientPath?: NetworkPath;
+  /** What the server's endpoint learnt from a token (RFC 9000 §8.1, §7.3), given the first Initial. */
+  readonly acceptValidation?: (h: InitialPacketHeader, pair: ConnectionPair) => AcceptValidation | undefined;
+  /** Client version options (RFC 9368, RFC 9369) and its token (RFC 9000 §8.1.3). */
+  readonly clientVersioning?: Pick<ClientConnectionOptions, 'version' | 'availableVersions' | 'versionInformation' | 'token'>;
+  /** Server version options (RFC 9368 §2.3). */
+  readonly serverVersioning?: Pick<ServerConnectionOptions, 'preferredVersions' | 'versionInformation'>;
+  /** The server's preferred_address (RFC 9000 §9.6). */
+  readonly serverPreferredAddress?: { readonly ipv4?: string; readonly ipv6?: string };
 }
 
 const ALPN = ['hq-interop'];
@@ -73,7 +90,7 @@ export class ConnectionPair {
   private readonly options: PairOptions;
   private readonly provider: CryptoProvider;
   private readonly serverRandom: SeededRandom;
-  private readonly inFlight: { to: Side; at: Instant; bytes: Uint8Array }[] = [];
+  private readonly inFlight: { to: Side; at: Instant; bytes: Uint8Array; path?: NetworkPath }[] = [];
   private readonly counts: Record<Side, number> = { client: 0, server: 0 };
   private readonly buf = new Uint8Array(65_536);
 
@@ -86,8 +103,10 @@ export class ConnectionPair {
     this.client = Connection.connect(this.now, {
       provider: this.provider, random: new SeededRandom(seed), wallClockMs: () => TLS_TEST_NOW, alpnProtocols: ALPN,
       serverName: 'localhost', verification: { mode: 'chain', trustAnchors: options.trustAnchors ?? [p.ca] },
+      ...(options.clientPath === undefined ? {} : { path: options.clientPath }),
       ...(options.clientLimits === undefined ? {} : { limits: options.clientLimits }),
       ...options.clientExtra,
+      ...options.clientVersioning,
     });
   }
 
@@ -110,7 +129,7 @@ export class ConnectionPair {
       const due = this.inFlight.filter((d) => d.at <= this.now);
       if (due.length > 0) {
         for (const d of due) this.inFlight.splice(this.inFlight.indexOf(d), 1);
-        for (const d of due) this.deliver(d.to, d.bytes);
+        for (const d of due) this.deliver(d.to, d.bytes, d.path);
         continue;
       }
       let next: Instant | undefined;
@@ -143,22 +162,25 @@ export class ConnectionPair {
       const c = this.conn(side);
       if (c === undefined) continue;
       for (let guard = 0; guard < 1000; guard++) {
-        const n = c.pollTransmit(this.now, this.buf)?.length ?? 0;
+        const t = c.pollTransmit(this.now, this.buf);
+        const n = t?.length ?? 0;
         if (n === 0) break;
-        const d: SentDatagram = { from: side, at: this.now, bytes: this.buf.slice(0, n), index: this.counts[side]++, dropped: false };
+        const d: SentDatagram = { from: side, at: this.now, bytes: this.buf.slice(0, n), index: this.counts[side]++, dropped: false, ...(t === undefined ? {} : { path: t.path }) };
         d.dropped = this.options.drop?.(d) ?? false;
+        const arrival = this.options.route?.(d);
+        if (this.options.route !== undefined && arrival === undefined) d.dropped = true;
         this.sent.push(d);
-        if (!d.dropped) this.inFlight.push({ to: side === 'client' ? 'server' : 'client', at: addDuration(this.now, this.options.oneWayDelay ?? millis(10)), bytes: d.bytes });
+        if (!d.dropped) this.inFlight.push({ to: side === 'client' ? 'server' : 'client', at: addDuration(this.now, this.options.oneWayDelay ?? millis(10)), bytes: d.bytes, ...(arrival === undefined ? {} : { path: arrival }) });
       }
     }
   }
 
   /** Delivers `bytes` to a side now, outside the simulated wire (reordering, forged packets). */
-  deliverNow(to: Side, bytes: Uint8Array): void {
-    this.deliver(to, bytes);
+  deliverNow(to: Side, bytes: Uint8Array, path?: NetworkPath): void {
+    this.deliver(to, bytes, path);
   }
 
-  private deliver(to: Side, bytes: Uint8Array): void {
+  private deliver(to: Side, bytes: Uint8Array, path?: NetworkPath): void {
     if (to === 'server' && this.server === undefined) {
       const header = decodePacketHeader(new Reader(bytes), 8);
       if (header.type !== PacketType.Initial) return;
@@ -169,11 +191,16 @@ export class ConnectionPair {
           certificate: { chain: [p.leaf], key: this.provider.importSigningKey(p.key) },
           ...(this.options.serverLimits === undefined ? {} : { limits: this.options.serverLimits }),
           ...this.options.serverExtra,
+          ...this.options.serverVersioning,
+          ...(this.options.serverPreferredAddress === undefined ? {} : { preferredAddress: this.options.serverPreferredAddress }),
         },
         this.options.acceptHeader?.(header as InitialPacketHeader) ?? (header as InitialPacketHeader),
+        path ?? DEFAULT_PATH,
+        this.options.acceptValidation?.(header as InitialPacketHeader, this),
       );
     }
-    this.conn(to)!.handleDatagram(this.now, bytes);
+    if (path === undefined) this.conn(to)!.handleDatagram(this.now, bytes);
+    else this.conn(to)!.handleDatagram(this.now, bytes, path);
   }
 
   private async drainEvents(onEvent?: (side: Side, ev: ConnectionEvent, pair: ConnectionPair) => void): Promise<void> {

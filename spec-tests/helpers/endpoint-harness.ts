@@ -5,7 +5,7 @@
  * acceptance rules. The loop is bounded so a bug cannot hang a test.
  */
 import { Connection } from '../../src/connection/connection.js';
-import type { ConnectionEvent } from '../../src/connection/types.js';
+import type { ClientConnectionOptions, ConnectionEvent } from '../../src/connection/types.js';
 import { deriveInitialKeys } from '../../src/crypto/initial-secrets.js';
 import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
 import { protectPacket } from '../../src/crypto/packet-protection.js';
@@ -72,11 +72,18 @@ export class EndpointHarness {
     this.endpoint = new Endpoint(options);
   }
 
-  /** Starts a client at `remote`. */
-  addClient(remote: string): Connection {
+  /**
+   * Drops a datagram on the wire when it returns false (sent datagrams are still logged in
+   * `fromServer` / `fromClients`).
+   */
+  filter: ((d: { readonly toServer: boolean; readonly remote: string; readonly bytes: Uint8Array }) => boolean) | undefined;
+
+  /** Starts a client at `remote`; `extra` adds client options (version, token, ...). */
+  addClient(remote: string, extra: Partial<ClientConnectionOptions> = {}): Connection {
     const c = Connection.connect(this.now, {
       provider, random: new SeededRandom(this.seed++), wallClockMs: () => TLS_TEST_NOW, alpnProtocols: ALPN,
       serverName: 'localhost', verification: { mode: 'chain', trustAnchors: [testPki().ca] },
+      ...extra,
     });
     this.clients.set(remote, c);
     this.clientEvents.set(remote, []);
@@ -135,6 +142,7 @@ export class EndpointHarness {
       if (t === undefined) break;
       const bytes = this.buf.slice(0, t.length);
       this.fromServer.push({ at: this.now, remote: t.remote, bytes });
+      if (this.filter?.({ toServer: false, remote: t.remote, bytes }) === false) continue;
       this.inFlight.push({ toServer: false, remote: t.remote, at: addDuration(this.now, DELAY), bytes });
     }
     for (const [remote, c] of this.clients) {
@@ -143,6 +151,7 @@ export class EndpointHarness {
         if (n === 0) break;
         const bytes = this.buf.slice(0, n);
         this.fromClients.push({ at: this.now, remote, bytes });
+        if (this.filter?.({ toServer: true, remote, bytes }) === false) continue;
         this.inFlight.push({ toServer: true, remote, at: addDuration(this.now, DELAY), bytes });
       }
     }

@@ -3,8 +3,9 @@
  * a client and a server Connection over the seeded network simulator (sim-pair.ts), on the
  * scenario presets of scenarios.ts. Every test prints `replay with SIM_SEED=…` when it fails.
  *
- * Not here: rebind-port / rebind-addr / connectionmigration (the connection has no path migration
- * yet, RFC 9000 §9), retry, resumption, zerortt, v2, keyupdate, chacha20, http3, ecn.
+ * Elsewhere: rebind-port / rebind-addr / connectionmigration in rebinding-scenarios.test.ts, PMTU
+ * in pmtud-scenario.test.ts; retry, v2 and keyupdate as pair tests (spec-tests/pair). Not yet:
+ * resumption and zerortt over the simulator, chacha20, http3, ecn.
  */
 import { describe, expect, it } from 'vitest';
 import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';

@@ -12,8 +12,9 @@
  * 'DANGEROUS_SKIP_VERIFICATION' are synchronous, which is what the benchmarks use. The server signs
  * with the noble provider's deterministic ECDSA so that a seed replays byte for byte.
  *
- * No migration: the server always answers RUNNER_CLIENT (NAT rebinding scenarios are out of scope
- * until the connection supports path changes, RFC 9000 §9).
+ * Paths (RFC 9000 §9): the server receives each datagram on the path {local: RUNNER_SERVER, remote:
+ * the apparent source (after the NAT)} and sends to the remote of the path its pollTransmit
+ * returns, so NAT rebinding reaches the connection; the client keeps its default path.
  */
 import type { Connection as ConnectionType } from '../../src/connection/connection.js';
 import { Connection } from '../../src/connection/connection.js';
@@ -31,6 +32,7 @@ import { earliest, instant, type Instant } from '../../src/util/time.js';
 import { decodePacketHeader, splitDatagram } from '../../src/wire/header.js';
 import type { InitialPacketHeader } from '../../src/wire/long-header.js';
 import { PacketType } from '../../src/wire/packet-type.js';
+import type { SimAddress } from './address.js';
 import type { SimNetwork } from './network.js';
 import { buildNetwork, RUNNER_CLIENT, RUNNER_SERVER, type Scenario } from './scenarios.js';
 
@@ -97,6 +99,8 @@ export interface SimPairOptions {
   readonly serverLimits?: ConnectionLimits;
   /** Or a network built by the caller (default: `buildNetwork(scenario, …, seed)`). */
   readonly network?: SimNetwork;
+  /** The server's preferred_address (RFC 9000 §9.6), "a.b.c.d:port"; linked like RUNNER_SERVER. */
+  readonly serverPreferredAddress?: SimAddress;
 }
 
 /** One datagram a side handed to the network. */
@@ -104,6 +108,10 @@ export interface SimSent {
   readonly from: SimSide;
   readonly at: Instant;
   readonly length: number;
+  /** The datagram (a copy), the address it was sent from and the address it was sent to. */
+  readonly datagram?: Uint8Array;
+  readonly local?: string;
+  readonly to?: string;
 }
 
 /** A callback for each event polled from a side. */
@@ -143,6 +151,7 @@ export class SimPair {
   constructor(options: SimPairOptions) {
     this.options = options;
     this.net = options.network ?? buildNetwork(options.scenario, RUNNER_CLIENT, RUNNER_SERVER, options.seed);
+    if (options.serverPreferredAddress !== undefined) this.net.setPath(RUNNER_CLIENT, options.serverPreferredAddress, options.scenario.clientToServer, options.scenario.serverToClient);
     this.pki = simPki(options.chainLength ?? 2);
     this.serverSeed = (options.seed ^ 0x5e4e4) >>> 0;
     const mode = options.verification ?? 'chain';
@@ -150,7 +159,7 @@ export class SimPair {
       mode === 'chain' ? { mode, trustAnchors: [this.pki.root] } : mode === 'pinned' ? { mode, sha256: [this.pki.leafSha256] } : { mode };
     this.client = Connection.connect(this.now, {
       provider: options.provider, random: new SeededRandom(options.seed), wallClockMs: () => SIM_WALL_CLOCK_MS, alpnProtocols: ALPN,
-      serverName: 'localhost', verification,
+      serverName: 'localhost', verification, path: { local: RUNNER_CLIENT, remote: RUNNER_SERVER },
       ...(options.clientLimits === undefined ? {} : { limits: options.clientLimits }),
     });
   }
@@ -190,12 +199,13 @@ export class SimPair {
       }
       if (next > this.now) this.now = next;
       for (const d of this.net.deliverDue(this.now)) {
-        const to: SimSide | undefined = d.to === RUNNER_SERVER ? 'server' : d.to === RUNNER_CLIENT ? 'client' : undefined;
+        const toServer = d.to === RUNNER_SERVER || d.to === this.options.serverPreferredAddress;
+        const to: SimSide | undefined = toServer ? 'server' : d.to === RUNNER_CLIENT ? 'client' : undefined;
         if (to === undefined) continue;
         this.datagramsDelivered[to]++;
         this.bytesDelivered[to] += d.datagram.length;
         this.onDeliver?.(to, d.datagram, this);
-        this.deliver(to, d.datagram);
+        this.deliver(to, d.datagram, d.from, d.to);
       }
       if (tc !== undefined && tc <= this.now) this.client.handleTimeout(this.now);
       const server = this.server;
@@ -225,24 +235,28 @@ export class SimPair {
       const c = this.conn(side);
       if (c === undefined) continue;
       for (let guard = 0; guard < 10_000; guard++) {
-        const n = c.pollTransmit(this.now, this.buf)?.length ?? 0;
+        const t = c.pollTransmit(this.now, this.buf);
+        const n = t?.length ?? 0;
         if (n === 0) break;
         this.datagramsSent[side]++;
         this.bytesSent[side] += n;
-        this.onSend?.({ from: side, at: this.now, length: n }, this);
-        const [from, to] = side === 'client' ? [RUNNER_CLIENT, RUNNER_SERVER] : [RUNNER_SERVER, RUNNER_CLIENT];
-        this.net.send(this.now, from, to, this.buf.slice(0, n));
+        const bytes = this.buf.slice(0, n);
+        // The server answers the path its connection names (the client's apparent address, RFC 9000 §9.3).
+        const [from, to] = side === 'client' ? [RUNNER_CLIENT, t?.path.remote || RUNNER_SERVER] : [t?.path.local || RUNNER_SERVER, t?.path.remote || RUNNER_CLIENT];
+        this.onSend?.({ from: side, at: this.now, length: n, datagram: bytes, local: from, to }, this);
+        this.net.send(this.now, from, to, bytes);
       }
     }
   }
 
-  private deliver(to: SimSide, datagram: Uint8Array): void {
+  private deliver(to: SimSide, datagram: Uint8Array, from: string, at: string): void {
     if (to === 'client') {
-      this.client.handleDatagram(this.now, datagram);
+      this.client.handleDatagram(this.now, datagram, { local: RUNNER_CLIENT, remote: from });
       return;
     }
+    const path = { local: at, remote: from };
     if (this.server !== undefined) {
-      this.server.handleDatagram(this.now, datagram);
+      this.server.handleDatagram(this.now, datagram, path);
       return;
     }
     let header;
@@ -261,10 +275,12 @@ export class SimPair {
         provider: options.provider, random: new SeededRandom(this.serverSeed + this.serverAttempts++), wallClockMs: () => SIM_WALL_CLOCK_MS,
         alpnProtocols: ALPN, certificate: { chain: this.pki.chain, key: this.signingKey() },
         ...(options.serverLimits === undefined ? {} : { limits: options.serverLimits }),
+        ...(options.serverPreferredAddress === undefined ? {} : { preferredAddress: { ipv4: options.serverPreferredAddress } }),
       },
       header as InitialPacketHeader,
+      path,
     );
-    candidate.handleDatagram(this.now, datagram);
+    candidate.handleDatagram(this.now, datagram, path);
     // Keep the connection only if the Initial could be unprotected (its keys derive from the DCID).
     if (candidate.stats().packetsReceived > 0) this.server = candidate;
   }

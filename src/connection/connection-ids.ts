@@ -74,6 +74,9 @@ export function firstResetToken(c: ConnectionIdState): Uint8Array {
 export function initRemoteCids(s: ConnectionState, token: Uint8Array | undefined): void {
   s.cids.remote.set(0, { seq: 0, cid: s.remoteCid, token });
   s.cids.remoteSeq = 0;
+  // RFC 9000 §5.1.1: the preferred_address connection ID has sequence number 1.
+  const pa = s.role === 'client' ? s.peerParams?.preferredAddress : undefined;
+  if (pa !== undefined) s.cids.remote.set(1, { seq: 1, cid: pa.connectionId.slice(), token: pa.statelessResetToken.slice() });
 }
 
 /** True if `dcid` is one of our active connection IDs. */
@@ -253,6 +256,45 @@ export function rotateConnectionId(s: ConnectionState): boolean {
   useRemote(s, next);
   queueRetire(s, old);
   return true;
+}
+
+/**
+ * The peer's lowest unused connection ID above the one in use whose sequence number is not in
+ * `exclude` (RFC 9000 §9.5: a new path gets a connection ID "that has not been used on another
+ * path"); undefined when the peer gave no spare one.
+ */
+export function reserveUnusedRemoteCid(s: ConnectionState, exclude: ReadonlySet<number>): { seq: number; cid: Uint8Array } | undefined {
+  let best: RemoteCid | undefined;
+  for (const e of s.cids.remote.values()) if (e.seq > s.cids.remoteSeq && !exclude.has(e.seq) && (best === undefined || e.seq < best.seq)) best = e;
+  return best === undefined ? undefined : { seq: best.seq, cid: best.cid };
+}
+
+/**
+ * Sends to the peer's connection ID `seq` from now on and retires the one in use (RFC 9000 §5.1.2),
+ * for a move to a new path (RFC 9000 §9.5). No-op if `seq` is unknown or already in use.
+ */
+export function switchRemoteCid(s: ConnectionState, seq: number): void {
+  const next = s.cids.remote.get(seq);
+  if (next === undefined || seq === s.cids.remoteSeq) return;
+  const old = s.cids.remoteSeq;
+  s.cids.remote.delete(old);
+  useRemote(s, next);
+  queueRetire(s, old);
+}
+
+/**
+ * Our connection ID with sequence number 1 for the server's preferred_address (RFC 9000 §5.1.1:
+ * "the sequence number of the connection ID supplied in the preferred_address transport parameter
+ * is 1"); it counts as issued (no NEW_CONNECTION_ID is sent for it).
+ */
+export function issuePreferredAddressCid(s: ConnectionIdState, random: RandomSource): { cid: Uint8Array; token: Uint8Array } {
+  if (s.nextLocalSeq !== 1) throw new Error('the preferred address connection ID must be sequence number 1');
+  let cid = randomBytes(random, LOCAL_CID_LENGTH);
+  while (bytesEqual(cid, s.local.get(0)!.cid)) cid = randomBytes(random, LOCAL_CID_LENGTH);
+  const token = newToken(s.resetKey, random, cid);
+  s.local.set(1, { seq: 1, cid, token, pending: false });
+  s.nextLocalSeq = 2;
+  return { cid, token };
 }
 
 /**

@@ -2,9 +2,11 @@
  * The sans-IO QUIC connection (DESIGN §1; RFC 9000, RFC 9001, RFC 9002): its public surface
  * (`connect`/`accept`, `handle*`, `poll*` and commands) over a `ConnectionState` that the receive
  * path (receive.ts), the packet builder (packet-builder.ts), the TLS bridge (tls-bridge.ts) and
- * the close logic (close.ts) orchestrate. QUIC v1 only in this cut (a `version` field is kept for
- * v2); key update (key-update.ts) and connection IDs (connection-ids.ts); no Retry, version
- * negotiation or migration yet.
+ * the close logic (close.ts) orchestrate. QUIC v1 and v2 with compatible version negotiation
+ * and Version Negotiation handling (versions.ts), Retry and NEW_TOKEN (retry.ts); key update
+ * (key-update.ts) and connection IDs (connection-ids.ts); path validation, rebinding, migration and
+ * the preferred address (paths.ts, paths-send.ts, migration.ts); DPLPMTUD (pmtud.ts); the
+ * priority scheduler (stream-scheduling.ts).
  */
 import { createCongestionController } from '../congestion/index.js';
 import { Pacer } from '../congestion/pacer.js';
@@ -21,19 +23,27 @@ import { earliest, type Instant } from '../util/time.js';
 import type { InitialPacketHeader } from '../wire/long-header.js';
 import { PacketNumberSpace } from '../wire/packet-type.js';
 import { encodeTransportParameters, sizeOfTransportParameters, type TransportParameters } from '../wire/transport-parameters.js';
-import { QUIC_V1 } from '../wire/version.js';
+import { QUIC_V1, QUIC_V2, type QuicVersion } from '../wire/version.js';
+import { createNegotiationState, queueNewToken, type NegotiationState } from './retry.js';
+import { localVersionInformation } from './versions.js';
 import { TransportError } from '../wire/errors.js';
 import { closeByApplication, closeWithError, effectiveIdleTimeout, isTerminating, onCloseTimers } from './close.js';
 import { createConnectionIdState, firstResetToken, isStatelessResetFor, rotateConnectionId, type ConnectionIdState } from './connection-ids.js';
 import { createKeyUpdateState, initiateKeyUpdate } from './key-update.js';
 import { PacketSpace } from './packet-space.js';
+import { PMTUD, Pmtud } from './pmtud.js';
 import { buildDatagram, updateAmplification } from './packet-builder.js';
 import { receiveDatagram } from './receive.js';
+import { preferredAddressParameter, startMigration, type MigrateResult } from './migration.js';
+import { createPathsState, onDatagramSentOnPath, onPathTimers, pathsTimeout } from './paths.js';
+import { buildPathDatagram } from './paths-send.js';
 import { onLostTokens } from './recovery-tokens.js';
 import { LOCAL_CID_LENGTH, MAX_DATAGRAM_SIZE, type ConnectionState } from './state.js';
 import { announceReadable } from './stream-events.js';
+import { setStreamPriority, streamPriority } from './stream-scheduling.js';
+import { validatePriority } from '../scheduler/priority.js';
 import { completeCertificateVerification, driveTls } from './tls-bridge.js';
-import { DEFAULT_PATH, type ClientConnectionOptions, type ConnectionCommonOptions, type ConnectionEvent, type ConnectionStats, type ConnectionToken, type NetworkPath, type ServerConnectionOptions, type Transmit } from './types.js';
+import { DEFAULT_PATH, type AcceptValidation, type ClientConnectionOptions, type ConnectionCommonOptions, type ConnectionEvent, type ConnectionStats, type ConnectionToken, type NetworkPath, type ServerConnectionOptions, type Transmit } from './types.js';
 
 /** Default limits (RFC 9000 §18.2 parameters we advertise). */
 const DEFAULTS = {
@@ -78,13 +88,18 @@ export class Connection {
     const scid = randomBytes(options.random, LOCAL_CID_LENGTH);
     const cids = createConnectionIdState(scid, options.random, options.statelessResetKey, cidLimit(options));
     const params = localParams(options, scid, undefined);
+    // RFC 9368 §3: the client's version_information (Chosen Version, then the versions it offers).
+    const version = options.version ?? QUIC_V1;
+    const offered = options.availableVersions ?? [version, version === QUIC_V1 ? QUIC_V2 : QUIC_V1];
+    params.versionInformation = options.versionInformation ?? localVersionInformation('client', version, offered);
+    const negotiation = createNegotiationState(version, offered, dcid, options.token?.slice() ?? new Uint8Array(0), options.versionInformation !== undefined);
     const tls = new TlsClientSession({
       provider: options.provider, random: options.random, transportParameters: encodeParams(params),
       alpnProtocols: options.alpnProtocols, verification: options.verification,
       ...(options.serverName === undefined ? {} : { serverName: options.serverName }),
       ...(options.sessionTicket === undefined ? {} : { sessionTicket: options.sessionTicket }),
     });
-    const conn = new Connection(createState('client', options, tls, cids, dcid, dcid, params, options.path ?? DEFAULT_PATH));
+    const conn = new Connection(createState('client', options, tls, cids, dcid, dcid, params, options.path ?? DEFAULT_PATH, negotiation));
     driveTls(conn.state, now, () => tls.start(options.wallClockMs()));
     return conn;
   }
@@ -96,17 +111,33 @@ export class Connection {
    * parameters (RFC 9000 §7.3). `path` is where the Initial came from. Then feed the datagram to
    * `handleDatagram`.
    */
-  static accept(options: ServerConnectionOptions, firstPacket: InitialPacketHeader, path: NetworkPath = DEFAULT_PATH): Connection {
+  static accept(options: ServerConnectionOptions, firstPacket: InitialPacketHeader, path: NetworkPath = DEFAULT_PATH, validation?: AcceptValidation): Connection {
     const scid = randomBytes(options.random, LOCAL_CID_LENGTH);
     const cids = createConnectionIdState(scid, options.random, options.statelessResetKey, cidLimit(options));
-    const params = localParams(options, scid, firstPacket.dcid.slice());
+    // RFC 9000 §7.3: original_destination_connection_id is the DCID of the client's first Initial,
+    // before any Retry; retry_source_connection_id the Retry's SCID (RFC 9000 §8.1.2).
+    const params = localParams(options, scid, (validation?.originalDestinationConnectionId ?? firstPacket.dcid).slice());
+    if (validation?.retrySourceConnectionId !== undefined) params.retrySourceConnectionId = validation.retrySourceConnectionId.slice();
     // RFC 9000 §18.2 stateless_reset_token: the token of the server's handshake connection ID.
     params.statelessResetToken = firstResetToken(cids);
+    // RFC 9000 §9.6.1: preferred_address carries our connection ID of sequence number 1 (migration.ts).
+    if (options.preferredAddress !== undefined) params.preferredAddress = preferredAddressParameter(options.preferredAddress, cids, options.random);
+    // The Initial's version is the connection's until compatible version negotiation (versions.ts).
+    const version = firstPacket.version;
+    params.versionInformation = options.versionInformation ?? localVersionInformation('server', version, []);
+    const negotiation = createNegotiationState(version, options.preferredVersions ?? [], firstPacket.dcid.slice(), new Uint8Array(0), options.versionInformation !== undefined);
     const tls = new TlsServerSession({
-      provider: options.provider, random: options.random, transportParameters: encodeParams(params),
+      provider: options.provider, random: options.random,
+      // Read when TLS writes EncryptedExtensions, after versions.ts may have changed the version.
+      get transportParameters() {
+        return encodeParams(params);
+      },
       alpnProtocols: options.alpnProtocols, certificate: options.certificate,
     });
-    return new Connection(createState('server', options, tls, cids, firstPacket.scid.slice(), firstPacket.dcid.slice(), params, path));
+    const state = createState('server', { ...options, version }, tls, cids, firstPacket.scid.slice(), firstPacket.dcid.slice(), params, path, negotiation);
+    // RFC 9000 §8.1: a valid Retry or NEW_TOKEN token validated the client's address.
+    if (validation?.addressValidated === true) state.addressValidated = true;
+    return new Connection(state);
   }
 
   /**
@@ -117,10 +148,24 @@ export class Connection {
     updateAmplification(this.state, now);
   }
 
+  /**
+   * Server: sends `token` in a NEW_TOKEN frame once the handshake is complete (RFC 9000 §8.1.3,
+   * §19.7), resent if lost. Returns false for a client or when too many tokens are queued.
+   */
+  sendNewToken(token: Uint8Array): boolean {
+    return queueNewToken(this.state, token);
+  }
+
+  /** The QUIC version in use (RFC 9368: it may change once, by compatible version negotiation). */
+  get version(): QuicVersion {
+    return this.state.version;
+  }
+
   /** A deadline from `pollTimeout` passed: runs close/idle timers and loss detection (RFC 9002 A.9). */
   handleTimeout(now: Instant): void {
     const s = this.state;
     if (onCloseTimers(s, now) || isTerminating(s)) return;
+    onPathTimers(s, now); // RFC 9000 §8.2.4: challenge retransmission and abandonment (paths.ts)
     const deadline = s.ld.lossDetectionTimeout();
     if (deadline === undefined || now < deadline) return;
     const r = s.ld.onLossDetectionTimeout(now);
@@ -132,6 +177,7 @@ export class Connection {
         return;
       case 'pto':
         schedulePtoProbes(s, r.space, r.probes);
+        s.pmtud.onPtoExpired(s.ld.ptoCount); // RFC 8899 §4.3: a black hole drops to 1200 before the probes go
         return;
       default: {
         const never: never = r;
@@ -142,7 +188,11 @@ export class Connection {
 
   /** Writes the next datagram into `out`; undefined when nothing is to be sent now. */
   pollTransmit(now: Instant, out: Uint8Array): Transmit | undefined {
+    // RFC 9000 §8.2: PATH_CHALLENGE/PATH_RESPONSE datagrams first, on their own path (paths-send.ts).
+    const probe = buildPathDatagram(this.state, now, out);
+    if (probe !== undefined) return probe;
     const length = buildDatagram(this.state, now, out);
+    if (length > 0) onDatagramSentOnPath(this.state, this.state.path, length);
     return length === 0 ? undefined : { length, path: this.state.path };
   }
 
@@ -158,6 +208,8 @@ export class Connection {
     if (isTerminating(s)) return s.closeDeadline;
     let t = earliest(earliest(s.ld.lossDetectionTimeout(), s.idleDeadline), s.pacerDeadline);
     for (const sp of Object.values(s.spaces)) if (sp.canSend && sp.ack.hasAckElicitingPending()) t = earliest(t, sp.ack.ackDeadline());
+    t = earliest(t, pathsTimeout(s)); // RFC 9000 §8.2.4 path validation timers
+    t = earliest(t, s.pmtud.pollTimeout()); // PMTU_RAISE_TIMER (RFC 8899 §5.1.1): the next pollTransmit probes
     return t;
   }
 
@@ -181,26 +233,51 @@ export class Connection {
     return this.state.phase === 'closed';
   }
 
-  /** Opens a stream; undefined before the peer's transport parameters or at its stream limit (RFC 9000 §4.6). */
-  openStream(dir: StreamDir): number | undefined {
+  /**
+   * Opens a stream at `priority` (0..255, higher first; default StreamPriority.NORMAL = 128);
+   * undefined before the peer's transport parameters or at its stream limit (RFC 9000 §4.6).
+   * @throws InvalidPriorityError for a priority that is not an integer in 0..255.
+   */
+  openStream(dir: StreamDir, priority?: number): number | undefined {
+    if (priority !== undefined) validatePriority(priority);
     if (isTerminating(this.state)) return undefined;
-    return this.state.streams?.openStream(dir)?.id;
+    const streams = this.state.streams;
+    const id = streams?.openStream(dir)?.id;
+    if (id !== undefined && priority !== undefined) setStreamPriority(streams!, id, priority);
+    return id;
+  }
+
+  /**
+   * Changes a stream's sending priority (0..255, higher first; DESIGN §7), effective from the next
+   * packet; returns false for a stream that is unknown or has no sending part.
+   * @throws InvalidPriorityError for a priority that is not an integer in 0..255.
+   */
+  setStreamPriority(id: number, priority: number): boolean {
+    validatePriority(priority);
+    const streams = this.state.streams;
+    return streams === undefined ? false : setStreamPriority(streams, id, priority);
+  }
+
+  /** A stream's sending priority, or undefined for a stream that is unknown or has no sending part. */
+  streamPriority(id: number): number | undefined {
+    const streams = this.state.streams;
+    return streams === undefined ? undefined : streamPriority(streams, id);
   }
 
   /** Buffers bytes on a stream; returns how many were taken (0: backpressure, wait for stream_writable). */
   streamWrite(id: number, bytes: Uint8Array): number {
-    const send = this.state.streams?.get(id)?.send;
-    if (send === undefined) throw new Error(`stream ${id} has no sending part`);
-    const n = send.write(bytes);
+    const streams = this.state.streams;
+    if (streams === undefined) throw new Error(`stream ${id} has no sending part`);
+    const n = streams.write(id, bytes);
     if (n < bytes.length) this.state.writeBlocked.add(id);
     return n;
   }
 
   /** Ends a stream after the bytes written (STREAM with FIN, RFC 9000 §3.1). */
   streamFinish(id: number): void {
-    const send = this.state.streams?.get(id)?.send;
-    if (send === undefined) throw new Error(`stream ${id} has no sending part`);
-    send.finish();
+    const streams = this.state.streams;
+    if (streams === undefined) throw new Error(`stream ${id} has no sending part`);
+    streams.finish(id);
   }
 
   /** Reads up to `max` bytes; undefined for a stream that is unknown or already finished. */
@@ -217,7 +294,7 @@ export class Connection {
 
   /** Abandons sending on a stream (RESET_STREAM, RFC 9000 §3.1). */
   streamReset(id: number, code: number): boolean {
-    return this.state.streams?.get(id)?.send?.reset(code) ?? false;
+    return this.state.streams?.resetStream(id, code) ?? false;
   }
 
   /** Asks the peer to stop sending (STOP_SENDING, RFC 9000 §3.5). */
@@ -268,6 +345,14 @@ export class Connection {
     }
   }
 
+  /**
+   * Client: migrates to `path` (RFC 9000 §9.2; to the server's preferred address, §9.6.2) with a
+   * new connection ID; see migration.ts for when the switch happens. Returns 'ok' or why not.
+   */
+  migrate(now: Instant, path: NetworkPath): MigrateResult {
+    return startMigration(this.state, now, path);
+  }
+
   /** Our active connection IDs (RFC 9000 §5.1.1), for the endpoint's routing table. */
   get activeConnectionIds(): readonly Uint8Array[] {
     return [...this.state.cids.local.values()].map((e) => e.cid);
@@ -293,6 +378,7 @@ export class Connection {
     return {
       bytesSent: s.bytesSent, bytesReceived: s.bytesReceived, packetsSent: s.packetsSent, packetsReceived: s.packetsReceived,
       lostPackets: s.lostPackets, rtt: s.ld.rtt.smoothedRtt, cwnd: s.ld.cc.congestionWindow,
+      pmtu: s.pmtud.current,
     };
   }
 }
@@ -325,7 +411,8 @@ function localParams(options: ConnectionCommonOptions, scid: Uint8Array, origina
   const l = { ...DEFAULTS, ...options.limits };
   const p: TransportParameters = {
     maxIdleTimeout: l.maxIdleTimeoutMs,
-    maxUdpPayloadSize: 65527,
+    // RFC 9000 §18.2: "Values below 1200 are invalid."
+    maxUdpPayloadSize: Math.max(PMTUD.BASE_PLPMTU, options.limits?.maxUdpPayloadSize ?? 65527),
     initialMaxData: l.initialMaxData,
     initialMaxStreamDataBidiLocal: l.initialMaxStreamData,
     initialMaxStreamDataBidiRemote: l.initialMaxStreamData,
@@ -360,6 +447,7 @@ function createState(
   originalDcid: Uint8Array,
   params: TransportParameters,
   path: NetworkPath,
+  negotiation: NegotiationState,
 ): ConnectionState {
   const version = options.version ?? QUIC_V1;
   const spaces = {
@@ -387,11 +475,14 @@ function createState(
     datagramRecv: new DatagramRecvQueue(limits.maxDatagramFrameSize, DATAGRAM_QUEUE_LIMITS),
     events: [], phase: 'handshaking', handshakeComplete: false, handshakeConfirmed: false, handshakeDonePending: false,
     addressValidated: role === 'client', remoteCidConfirmed: false,
+    negotiation,
     // RFC 9000 §10.1: the idle timer runs from the start; until the peer's max_idle_timeout is
     // known (tls-bridge.ts then applies the minimum of both), our own value bounds the handshake.
     idleTimeout: effectiveIdleTimeout(params.maxIdleTimeout ?? 0, 0), idleDeadline: undefined,
     ackElicitingSentSinceReceive: false, closeFrame: undefined, closeSendPending: false, closeDeadline: undefined,
     readableAnnounced: new Set(), touchedStreams: new Set(), writeBlocked: new Set(), datagramAnnounced: false,
     bytesSent: 0, bytesReceived: 0, packetsSent: 0, packetsReceived: 0, lostPackets: 0,
+    paths: createPathsState(path),
+    pmtud: new Pmtud({ maxDatagramSize: options.limits?.maxDatagramSize ?? PMTUD.DEFAULT_MAX_DATAGRAM_SIZE }),
   };
 }

@@ -6,7 +6,6 @@
  * recovery tokens go to loss detection with it.
  */
 import { protectPacket } from '../crypto/packet-protection.js';
-import type { StreamsToken } from '../streams/tokens.js';
 import { Writer } from '../util/bytes.js';
 import type { Instant } from '../util/time.js';
 import { encodeFrame, sizeOfFrame, type Frame } from '../wire/frames.js';
@@ -18,11 +17,15 @@ import type { PacketProtectionKeys } from '../crypto/packet-protection.js';
 import { TransportError, TransportErrorCode } from '../wire/errors.js';
 import { closeFrameForLongHeader, closeWithError, restartIdleTimer } from './close.js';
 import { writeConnectionIdFrames } from './connection-ids.js';
+import { writeNewTokenFrames } from './retry.js';
 import { beforeOneRttSend, onOneRttSent } from './key-update.js';
 import type { PacketSpace } from './packet-space.js';
 import { onLostTokens } from './recovery-tokens.js';
 import { MAX_DATAGRAM_SIZE, type ConnectionState } from './state.js';
 import { discardSpace } from './tls-bridge.js';
+import { activePathBudget } from './paths.js';
+import { pmtudTick } from './pmtud.js';
+import { writeStreamFrames } from './stream-scheduling.js';
 import type { ConnectionToken } from './types.js';
 
 /** AEAD tag length (RFC 9001 §5.3: all QUIC v1 AEADs have a 16-byte tag). */
@@ -44,12 +47,17 @@ interface Draft {
   readonly tokens: ConnectionToken[];
   readonly ackEliciting: boolean;
   padded: boolean;
+  /** A DPLPMTUD probe (RFC 9000 §14.4). */
+  pmtuProbe?: boolean;
 }
 
 /** RFC 9000 §8.1: "an endpoint MUST limit the amount of data it sends to the unvalidated address to three times the amount of data received from that address." */
 export function amplificationBudget(s: ConnectionState): number {
-  if (s.role === 'client' || s.addressValidated) return Number.POSITIVE_INFINITY;
-  return Math.max(0, 3 * s.bytesReceived - s.bytesSent);
+  // RFC 9000 §9.3.1: "an endpoint MUST limit the amount of data it sends to the unvalidated
+  // address to three times the amount of data received from that address" (a path the peer moved to, paths.ts).
+  const path = activePathBudget(s);
+  if (s.role === 'client' || s.addressValidated) return path;
+  return Math.min(path, Math.max(0, 3 * s.bytesReceived - s.bytesSent));
 }
 
 /** Tells loss detection whether the server is blocked by the amplification limit (RFC 9002 A.8). */
@@ -60,7 +68,9 @@ export function updateAmplification(s: ConnectionState, now: Instant): void {
 /** Builds the next datagram into `out`; returns its length, 0 when there is nothing to send. */
 export function buildDatagram(s: ConnectionState, now: Instant, out: Uint8Array): number {
   if (s.phase === 'closed' || s.phase === 'draining') return 0;
-  const limit = Math.min(out.length, MAX_DATAGRAM_SIZE, amplificationBudget(s));
+  pmtudTick(s);
+  // RFC 9000 §14: datagrams are no larger than the path MTU DPLPMTUD confirmed (pmtud.ts).
+  const limit = Math.min(out.length, s.pmtud.current, amplificationBudget(s));
   if (limit < MIN_PACKET_ROOM + TAG) return 0;
   if (s.phase === 'closing') return s.closeSendPending ? buildClose(s, now, out, limit) : 0;
   const drafts: Draft[] = [];
@@ -71,6 +81,8 @@ export function buildDatagram(s: ConnectionState, now: Instant, out: Uint8Array)
   s.pacer.setRate(now, s.ld.cc.pacingRate(s.ld.rtt.hasSample ? s.ld.rtt.sample() : undefined));
   s.pacerDeadline = s.pacer.nextSendTime(now, limit);
   const congestionBlocked = s.ld.bytesInFlight >= s.ld.cc.congestionWindow || s.pacerDeadline !== undefined;
+  const probeLength = congestionBlocked ? 0 : buildPmtuProbe(s, now, out);
+  if (probeLength > 0) return probeLength;
   for (const id of SPACES) {
     const sp = s.spaces[id];
     if (!sp.canSend) continue;
@@ -95,7 +107,8 @@ export function buildDatagram(s: ConnectionState, now: Instant, out: Uint8Array)
 function headerFor(s: ConnectionState, sp: PacketSpace): LongHeader | undefined {
   switch (sp.space) {
     case PacketNumberSpace.Initial:
-      return { type: PacketType.Initial, version: s.version, dcid: s.remoteCid, scid: s.localCid, token: new Uint8Array(0) };
+      // RFC 9000 §17.2.5.2: after a Retry the client's Initials carry its token (or, RFC 9000 §8.1.3, a NEW_TOKEN token).
+      return { type: PacketType.Initial, version: s.version, dcid: s.remoteCid, scid: s.localCid, token: s.role === 'client' ? s.negotiation.initialToken : new Uint8Array(0) };
     case PacketNumberSpace.Handshake:
       return { type: PacketType.Handshake, version: s.version, dcid: s.remoteCid, scid: s.localCid };
     case PacketNumberSpace.ApplicationData:
@@ -151,9 +164,9 @@ function writeBody(s: ConnectionState, now: Instant, sp: PacketSpace, w: Writer,
   }
   if (!s.handshakeComplete && s.role === 'server') return;
   if (s.handshakeComplete) writeConnectionIdFrames(s, w, tokens);
-  const streamTokens: StreamsToken[] = [];
-  s.streams?.writeFrames(w, now, s.ld.rtt.smoothedRtt, streamTokens);
-  for (const t of streamTokens) tokens.push(t);
+  writeNewTokenFrames(s, w, tokens);
+  // Stream control frames, then STREAM frames by priority (stream-scheduling.ts).
+  if (s.streams !== undefined) writeStreamFrames(s.streams, w, now, s.ld.rtt.smoothedRtt, tokens);
   for (let t = s.datagramSend.writeFrame(w); t !== undefined; t = s.datagramSend.writeFrame(w)) tokens.push(t);
 }
 
@@ -203,7 +216,7 @@ function sealDatagram(s: ConnectionState, now: Instant, drafts: readonly Draft[]
     d.space.nextPacketNumber++;
     s.packetsSent++;
     if (!track) continue;
-    const evicted = s.ld.onPacketSent(d.space.space, { packetNumber: d.pn, ackEliciting: d.ackEliciting, inFlight: d.ackEliciting || d.padded, sentBytes: end, tokens: d.tokens }, now);
+    const evicted = s.ld.onPacketSent(d.space.space, { packetNumber: d.pn, ackEliciting: d.ackEliciting, inFlight: d.ackEliciting || d.padded, sentBytes: end, tokens: d.tokens, ...(d.pmtuProbe === true ? { isPmtuProbe: true } : {}) }, now);
     if (evicted.length > 0) onLostTokens(s, now, evicted);
     if (d.ackEliciting) {
       if (!s.ackElicitingSentSinceReceive) restartIdleTimer(s, now);
@@ -249,4 +262,28 @@ function buildClose(s: ConnectionState, now: Instant, out: Uint8Array, limit: nu
   if (drafts.length === 0) return 0;
   padDatagram(s, drafts, limit);
   return sealDatagram(s, now, drafts, out, false);
+}
+
+/**
+ * A DPLPMTUD probe (RFC 9000 §14.4: "PMTU probes are ack-eliciting packets"; "Endpoints could limit
+ * the content of PMTU probes to PING and PADDING frames"): one 1-RTT packet alone in its datagram,
+ * a PING padded to exactly the probe size. Only once the handshake is confirmed (pmtud.ts starts
+ * then, RFC 9000 §14.3), and only when the congestion window and the pacer have room for the whole
+ * probe: probes are in flight like any packet (their loss just causes no congestion reaction).
+ * Returns the datagram's length, 0 when no probe was sent.
+ */
+function buildPmtuProbe(s: ConnectionState, now: Instant, out: Uint8Array): number {
+  const sp = s.spaces[PacketNumberSpace.ApplicationData];
+  if (!s.handshakeConfirmed || !sp.canSend) return 0;
+  const size = s.pmtud.probeSize(now);
+  if (size === undefined || size > out.length) return 0;
+  if (s.ld.bytesInFlight + size > s.ld.cc.congestionWindow || !s.pacer.canSend(now, size)) return 0;
+  if (!beforeOneRttSend(s)) return 0; // the ordinary path closes the connection (AEAD limit)
+  const base = startDraft(s, sp);
+  const payload = new Uint8Array(size - base.headerSize - TAG);
+  payload[0] = 0x01; // PING (RFC 9000 §19.2), then PADDING (zeros, §19.1)
+  const probe: Draft = { ...base, payload, tokens: [{ kind: 'pmtu_probe', size }], ackEliciting: true, padded: true, pmtuProbe: true };
+  const length = sealDatagram(s, now, [probe], out, true);
+  s.pmtud.onProbeSent(size);
+  return length;
 }

@@ -20,14 +20,18 @@ import { closeWithError, isTerminating, onPeerClose, onStatelessReset, restartId
 import { isActiveLocalCid, isStatelessResetFor, onNewConnectionId, onRetireConnectionId } from './connection-ids.js';
 import { onDecryptionFailed, openOneRtt } from './key-update.js';
 import { levelOfSpace } from './packet-space.js';
+import { onRetryPacket } from './retry.js';
+import { longHeaderReadKeys, onLongHeaderOpened, onVersionNegotiation } from './versions.js';
 import { onAckedTokens, onLostTokens } from './recovery-tokens.js';
 import { LOCAL_CID_LENGTH, pushEvent, type ConnectionState } from './state.js';
 import type { NetworkPath } from './types.js';
 import { confirmHandshake, discardSpace, onCryptoData } from './tls-bridge.js';
 import { announceStreams } from './stream-events.js';
+import { announcePreferredAddress } from './migration.js';
+import { isProbingFrame, onDatagramReceivedOnPath, onPacketOnPath, onPathChallenge, onPathResponse } from './paths.js';
 
 /** Handles one UDP datagram (RFC 9000 §12.2: "MUST individually process each QUIC packet"). */
-export function receiveDatagram(s: ConnectionState, now: Instant, datagram: Uint8Array, _path: NetworkPath): void {
+export function receiveDatagram(s: ConnectionState, now: Instant, datagram: Uint8Array, path: NetworkPath): void {
   if (s.phase === 'closed' || s.phase === 'draining') return;
   // Decryption works in place; the caller's buffer stays untouched.
   const bytes = datagram.slice();
@@ -36,20 +40,30 @@ export function receiveDatagram(s: ConnectionState, now: Instant, datagram: Uint
   let firstDcid: Uint8Array | undefined;
   let authenticated = false;
   for (const pkt of packets) {
-    if (pkt.type === PacketType.Retry || pkt.type === PacketType.VersionNegotiation) continue; // not in this cut
+    // RFC 9000 §17.2.5.2 (Retry, retry.ts) and §6.2 (Version Negotiation, versions.ts): client only;
+    // both take the rest of the datagram.
+    if (pkt.type === PacketType.Retry) {
+      if (onRetryPacket(s, now, pkt)) authenticated = true;
+      continue;
+    }
+    if (pkt.type === PacketType.VersionNegotiation) {
+      if (onVersionNegotiation(s, now, pkt)) return;
+      continue;
+    }
     // RFC 9000 §12.2: "Receivers SHOULD ignore any subsequent packets with a different
     // Destination Connection ID than the first packet in the datagram."
     if (firstDcid === undefined) firstDcid = pkt.dcid;
     else if (!bytesEqual(firstDcid, pkt.dcid)) continue;
     if (!isOurDcid(s, pkt)) continue;
     try {
-      if (receivePacket(s, now, pkt)) authenticated = true;
+      if (receivePacket(s, now, pkt, path)) authenticated = true;
     } catch (e) {
       if (e instanceof TransportError) closeWithError(s, now, e);
       else throw e;
     }
     if (isGone(s)) return;
   }
+  if (authenticated) onDatagramReceivedOnPath(s, path, bytes.length); // RFC 9000 §9.3.1 accounting (paths.ts)
   // RFC 9000 §10.3.1: a datagram we could not process may be a Stateless Reset.
   if (!authenticated && !isTerminating(s) && isStatelessResetFor(s, datagram)) {
     onStatelessReset(s, now);
@@ -73,11 +87,12 @@ function isOurDcid(s: ConnectionState, pkt: Exclude<PacketHeader, { type: 'retry
 }
 
 /** Processes one packet; returns true when it was authenticated (RFC 9001 §5.5). */
-function receivePacket(s: ConnectionState, now: Instant, pkt: Exclude<PacketHeader, { type: 'retry' | 'version_negotiation' }>): boolean {
+function receivePacket(s: ConnectionState, now: Instant, pkt: Exclude<PacketHeader, { type: 'retry' | 'version_negotiation' }>, path: NetworkPath): boolean {
   if (pkt.type === PacketType.ZeroRtt) return false; // 0-RTT is not in this cut
   const spaceId = packetNumberSpaceOf(pkt.type);
   const space = s.spaces[spaceId];
-  const keys = space.readKeys;
+  // RFC 9368 §2.3: long headers of another version get that version's Initial keys, if any (versions.ts).
+  const keys = pkt.type === PacketType.OneRtt ? space.readKeys : longHeaderReadKeys(s, pkt);
   // RFC 9001 §5.5 / §4.9: packets for which there are no keys (yet, or any more) are dropped.
   if (keys === undefined || space.discarded) return false;
   let opened;
@@ -95,6 +110,7 @@ function receivePacket(s: ConnectionState, now: Instant, pkt: Exclude<PacketHead
   }
   // RFC 9001 §5.5: packets that fail authentication are discarded, not an error.
   if (opened === null) return false;
+  if (pkt.type !== PacketType.OneRtt) onLongHeaderOpened(s, pkt);
   // RFC 9000 §17.2/§17.3.1: "An endpoint MUST treat receipt of a packet that has a non-zero value
   // for these bits after removing both packet and header protection as a connection error of
   // type PROTOCOL_VIOLATION."
@@ -132,11 +148,16 @@ function receivePacket(s: ConnectionState, now: Instant, pkt: Exclude<PacketHead
   restartIdleTimer(s, now);
   s.ackElicitingSentSinceReceive = false;
 
+  // RFC 9000 §9.3: a new peer address, and the highest-numbered non-probing packet (paths.ts).
+  if (!isTerminating(s)) onPacketOnPath(s, now, path, pkt.type === PacketType.OneRtt, opened.packetNumber, frames.some((f) => !isProbingFrame(f)), pkt.dcid);
   for (const frame of frames) {
     if (isTerminating(s)) {
       if (frame.type === 'connection_close') onPeerClose(s, now, frame);
       continue;
     }
+    // RFC 9000 §8.2.2 / §8.2.3: PATH_CHALLENGE is answered on the path it came on (paths.ts).
+    if (frame.type === 'path_challenge') onPathChallenge(s, now, path, frame.data);
+    if (frame.type === 'path_response') onPathResponse(s, now, frame.data);
     onFrame(s, now, spaceId, frame, pkt.dcid);
   }
   announceStreams(s);
@@ -167,7 +188,11 @@ function onFrame(s: ConnectionState, now: Instant, spaceId: PacketNumberSpace, f
       if (s.role === 'server') throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, 0x1e, 'HANDSHAKE_DONE from a client');
       // RFC 9001 §4.1.2: "the TLS handshake is considered confirmed at the client when a
       // HANDSHAKE_DONE frame is received."
-      confirmHandshake(s, now);
+      {
+        const first = !s.handshakeConfirmed;
+        confirmHandshake(s, now);
+        if (first) announcePreferredAddress(s); // RFC 9000 §9.6.2 (migration.ts)
+      }
       return;
     case 'connection_close':
       onPeerClose(s, now, frame);
@@ -197,12 +222,14 @@ function onFrame(s: ConnectionState, now: Instant, spaceId: PacketNumberSpace, f
     case 'new_token':
       // RFC 9000 §19.7: "A server MUST treat receipt of a NEW_TOKEN frame as a connection error of type PROTOCOL_VIOLATION."
       if (s.role === 'server') throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, 0x07, 'NEW_TOKEN from a client');
+      // RFC 9000 §8.1.3: the client keeps the token for a later connection (the driver's job).
+      pushEvent(s, { type: 'new_token', token: frame.token.slice() });
       return;
     case 'data_blocked':
     case 'streams_blocked':
     case 'path_challenge':
     case 'path_response':
-      return; // migration comes later
+      return; // handled with the packet's path in receivePacket (paths.ts)
     case 'new_connection_id':
       onNewConnectionId(s, frame);
       return;

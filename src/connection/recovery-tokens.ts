@@ -6,6 +6,8 @@
 import type { SentPacket } from '../recovery/sent-packet.js';
 import type { Instant } from '../util/time.js';
 import { onConnectionIdToken } from './connection-ids.js';
+import { pmtudOnAcked, pmtudOnLost } from './pmtud.js';
+import { onNewTokenLost } from './retry.js';
 import { announceWritable } from './stream-events.js';
 import type { ConnectionState } from './state.js';
 import type { ConnectionToken } from './types.js';
@@ -31,16 +33,23 @@ export function onAckedTokens(s: ConnectionState, packets: readonly SentPacket<C
         case 'retire_connection_id':
           onConnectionIdToken(s, t, true);
           break;
+        case 'pmtu_probe':
+          s.pmtud.onProbeAcked(t.size); // RFC 8899 §5.2
+          break;
+        case 'new_token':
+          break;
         default:
           s.streams?.onAcked(t);
       }
     }
   }
+  pmtudOnAcked(s, packets);
   announceWritable(s);
 }
 
 /** Packets declared lost: their frames' contents are queued again where RFC 9000 §13.3 says so. */
 export function onLostTokens(s: ConnectionState, _now: Instant, packets: readonly SentPacket<ConnectionToken>[]): void {
+  if (packets.length > 0) pmtudOnLost(s, packets); // RFC 8899 §4.3 black hole detection
   for (const p of packets) {
     s.lostPackets++;
     for (const t of p.tokens) {
@@ -60,6 +69,12 @@ export function onLostTokens(s: ConnectionState, _now: Instant, packets: readonl
         case 'new_connection_id':
         case 'retire_connection_id':
           onConnectionIdToken(s, t, false);
+          break;
+        case 'pmtu_probe':
+          s.pmtud.onProbeLost(t.size); // RFC 8899 §5.2 (RFC 9000 §14.4: not retransmitted)
+          break;
+        case 'new_token':
+          onNewTokenLost(s, t.token); // RFC 9000 §13.3
           break;
         default:
           s.streams?.onLost(t);

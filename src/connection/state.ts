@@ -22,6 +22,9 @@ import type { QuicVersion } from '../wire/version.js';
 import type { ConnectionIdState } from './connection-ids.js';
 import type { KeyUpdateState } from './key-update.js';
 import type { PacketSpace } from './packet-space.js';
+import type { PathsState } from './paths.js';
+import type { Pmtud } from './pmtud.js';
+import type { NegotiationState } from './retry.js';
 import type { ConnectionEvent, ConnectionToken, NetworkPath } from './types.js';
 
 /** Where the connection is in its life (RFC 9000 §10). */
@@ -39,7 +42,10 @@ export const MAX_EVENTS = 4096;
 /** See the module comment. */
 export interface ConnectionState {
   readonly role: Role;
-  readonly version: QuicVersion;
+  /** The version in use; changes once by compatible version negotiation (RFC 9368 §2.3, versions.ts). */
+  version: QuicVersion;
+  /** Retry, version negotiation and NEW_TOKEN state (retry.ts, versions.ts). */
+  readonly negotiation: NegotiationState;
   readonly provider: CryptoProvider;
   readonly random: RandomSource;
   readonly wallClockMs: () => number;
@@ -53,6 +59,8 @@ export interface ConnectionState {
   /** The path we send on (RFC 9000 §9). */
   path: NetworkPath;
   readonly localCid: Uint8Array;
+  /** DPLPMTUD (RFC 9000 §14.3, pmtud.ts): the current datagram size limit and its probes. */
+  readonly pmtud: Pmtud;
   /** The peer's connection ID we send to (client: replaced by the server's SCID, RFC 9000 §7.2). */
   remoteCid: Uint8Array;
   /** The DCID of the client's first Initial (RFC 9000 §7.3). */
@@ -102,6 +110,8 @@ export interface ConnectionState {
   packetsSent: number;
   packetsReceived: number;
   lostPackets: number;
+  /** Known network paths, path validation and migration (RFC 9000 §8.2, §9; paths.ts). */
+  readonly paths: PathsState;
 }
 
 /** Queues an event; duplicate stream notifications are the callers' job to avoid. */

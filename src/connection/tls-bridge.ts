@@ -17,6 +17,8 @@ import { resolveTransportParameters } from '../wire/transport-parameter-defaults
 import { parsePeerTransportParameters } from '../wire/transport-parameters-validation.js';
 import { closeWithError, effectiveIdleTimeout, isTerminating } from './close.js';
 import { initRemoteCids } from './connection-ids.js';
+import { checkRetrySourceConnectionId } from './retry.js';
+import { checkPeerVersionInformation, chooseServerVersion } from './versions.js';
 import { spaceOfLevel, type CryptoLevel } from './packet-space.js';
 import { pushEvent, type ConnectionState } from './state.js';
 
@@ -42,6 +44,8 @@ export function driveTls(s: ConnectionState, now: Instant, call: () => void): vo
 /** CRYPTO data reassembled at `level`, handed to TLS. */
 export function onCryptoData(s: ConnectionState, now: Instant, level: CryptoLevel, data: Uint8Array): void {
   if (data.length === 0) return;
+  // RFC 9368 §2.3: the server picks the version from the ClientHello before TLS answers it.
+  if (level === 'initial') chooseServerVersion(s, data);
   driveTls(s, now, () => s.tls.handleCryptoData(s.wallClockMs(), level, data));
 }
 
@@ -143,6 +147,8 @@ function applyPeerTransportParameters(s: ConnectionState, now: Instant, body: Ui
     if (peer.originalDestinationConnectionId === undefined) throw err('original_destination_connection_id missing');
     if (!bytesEqual(peer.originalDestinationConnectionId, s.originalDcid)) throw err('original_destination_connection_id does not match');
   }
+  checkRetrySourceConnectionId(s, peer); // RFC 9000 §7.3 (retry.ts)
+  checkPeerVersionInformation(s, peer); // RFC 9368 §4 (versions.ts)
   s.peerParams = peer;
   // RFC 9000 §5.1.1: the handshake's connection ID is sequence number 0; the server's token
   // comes in stateless_reset_token (§18.2).

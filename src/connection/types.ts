@@ -11,6 +11,7 @@ import type { RandomSource } from '../util/random.js';
 import type { Duration } from '../util/time.js';
 import type { PacketNumberSpace } from '../wire/packet-type.js';
 import type { QuicVersion } from '../wire/version.js';
+import type { VersionInformation } from '../wire/version-information.js';
 import type { KeyUpdateConfig } from './key-update.js';
 
 /** Our transport settings (RFC 9000 §18.2), advertised in our transport parameters. */
@@ -31,6 +32,14 @@ export interface ConnectionLimits {
   readonly sendBufferCapacity?: number;
   /** active_connection_id_limit: peer connection IDs we store (RFC 9000 §5.1.1; default 4, at least 2). */
   readonly activeConnectionIdLimit?: number;
+  /**
+   * Upper bound of DPLPMTUD's search (RFC 9000 §14.3), in bytes of UDP payload (default 1452: Node
+   * datagrams stay at or below 1472 bytes over IPv4 and 1452 over IPv6 by default); 1200 or less
+   * disables probing and every datagram stays at 1200 bytes (RFC 9000 §14.1).
+   */
+  readonly maxDatagramSize?: number;
+  /** max_udp_payload_size we advertise (RFC 9000 §18.2; default 65527, at least 1200). */
+  readonly maxUdpPayloadSize?: number;
 }
 
 /** What derives stateless reset tokens for our connection IDs (the endpoint's StatelessResetKey, RFC 9000 §10.3.2). */
@@ -47,7 +56,7 @@ export interface ConnectionCommonOptions {
   readonly wallClockMs: () => number;
   /** ALPN protocols, in preference order. */
   readonly alpnProtocols: readonly string[];
-  /** QUIC version (only v1 in this cut; the field is here so that v2 can follow). */
+  /** QUIC version to start with (default v1; v2 is RFC 9369). A server takes the client Initial's version. */
   readonly version?: QuicVersion;
   readonly limits?: ConnectionLimits;
   /** Congestion controller (default 'cubic'). */
@@ -58,6 +67,12 @@ export interface ConnectionCommonOptions {
   readonly statelessResetKey?: StatelessResetTokenSource;
   /** Key update and AEAD limit settings (RFC 9001 §6.6). */
   readonly keyUpdate?: KeyUpdateConfig;
+  /**
+   * The version_information transport parameter to send verbatim (RFC 9368 §3), instead of the
+   * one derived from the version in use (versions.ts). For greasing and for tests of a peer that
+   * misreports its version.
+   */
+  readonly versionInformation?: VersionInformation;
 }
 
 /** `Connection.connect` options (client). */
@@ -67,11 +82,42 @@ export interface ClientConnectionOptions extends ConnectionCommonOptions {
   readonly serverName?: string;
   readonly verification: ServerVerification;
   readonly sessionTicket?: SessionTicket;
+  /** An address validation token from a NEW_TOKEN frame of an earlier connection (RFC 9000 §8.1.3), sent in every Initial. */
+  readonly token?: Uint8Array;
+  /**
+   * Versions offered for compatible version negotiation, most preferred first (RFC 9368 §3
+   * Available Versions; default: the starting version, then the other of v1/v2).
+   */
+  readonly availableVersions?: readonly QuicVersion[];
 }
 
 /** `Connection.accept` options (server). */
 export interface ServerConnectionOptions extends ConnectionCommonOptions {
   readonly certificate: CertifiedKey;
+  /**
+   * RFC 9000 §9.6: addresses ("a.b.c.d:port", "[v6]:port") advertised in preferred_address, with
+   * our connection ID of sequence number 1; the driver must receive on them (as `local`).
+   */
+  readonly preferredAddress?: { readonly ipv4?: string; readonly ipv6?: string };
+  /**
+   * Versions this server upgrades a client to by compatible version negotiation (RFC 9368 §2.3;
+   * RFC 9369 §4), most preferred first: the first one the client's version_information lists wins.
+   * Default: none (the client's version is kept).
+   */
+  readonly preferredVersions?: readonly QuicVersion[];
+}
+
+/**
+ * What the endpoint learnt about a client's address before `Connection.accept` (RFC 9000 §8.1,
+ * §7.3): the ODCID and Retry SCID from a valid Retry token, or that a NEW_TOKEN token validated it.
+ */
+export interface AcceptValidation {
+  /** The Destination Connection ID of the client's first Initial, before the Retry (original_destination_connection_id). */
+  readonly originalDestinationConnectionId?: Uint8Array;
+  /** The Source Connection ID of our Retry (retry_source_connection_id). */
+  readonly retrySourceConnectionId?: Uint8Array;
+  /** RFC 9000 §8.1: a valid token validated the address: no amplification limit. */
+  readonly addressValidated: boolean;
 }
 
 /**
@@ -94,7 +140,7 @@ export interface Transmit {
 export const DEFAULT_PATH: NetworkPath = Object.freeze({ local: '', remote: '' });
 
 /** Who ended a connection. */
-export type CloseInitiator = 'local' | 'peer' | 'idle' | 'stateless_reset';
+export type CloseInitiator = 'local' | 'peer' | 'idle' | 'stateless_reset' | 'version_negotiation';
 
 /** What the connection tells its driver (DESIGN §1: queued, pulled with `pollEvent`). */
 export type ConnectionEvent =
@@ -114,11 +160,21 @@ export type ConnectionEvent =
   /** Verify this chain (asynchronously) and call `completeCertificateVerification`. */
   | { readonly type: 'verify_certificate'; readonly chain: readonly Uint8Array[]; readonly serverName: string | undefined; readonly trustAnchors: readonly Uint8Array[] }
   | { readonly type: 'session_ticket'; readonly ticket: SessionTicket }
+  /** Client: the server sent an address validation token for a later connection (RFC 9000 §8.1.3, §19.7): pass it as `token`. */
+  | { readonly type: 'new_token'; readonly token: Uint8Array }
   | { readonly type: 'key_log'; readonly line: string }
   /** We issued a connection ID (RFC 9000 §5.1.1): route packets sent to it here. Not sent for the first one (the handshake's). */
   | { readonly type: 'connection_id_issued'; readonly connectionId: Uint8Array; readonly sequenceNumber: number; readonly statelessResetToken: Uint8Array }
   /** The peer retired one of our connection IDs (RFC 9000 §19.16): stop routing it here. */
-  | { readonly type: 'connection_id_retired'; readonly connectionId: Uint8Array; readonly sequenceNumber: number };
+  | { readonly type: 'connection_id_retired'; readonly connectionId: Uint8Array; readonly sequenceNumber: number }
+  /** RFC 9000 §8.2.3: a PATH_RESPONSE validated `path`. */
+  | { readonly type: 'path_validated'; readonly path: NetworkPath }
+  /** RFC 9000 §8.2.4: validation of `path` was abandoned (the connection reverts to the last validated path if it was active). */
+  | { readonly type: 'path_failed'; readonly path: NetworkPath }
+  /** RFC 9000 §9: the connection now sends on `path`. */
+  | { readonly type: 'path_migrated'; readonly path: NetworkPath }
+  /** RFC 9000 §9.6.2 (client, handshake confirmed): the server's preferred address; call `migrate` with a path to one of them. */
+  | { readonly type: 'preferred_address'; readonly ipv4?: string; readonly ipv6?: string };
 
 /** Counters of one connection (DESIGN §7 ConnectionStats, minimal). */
 export interface ConnectionStats {
@@ -131,6 +187,8 @@ export interface ConnectionStats {
   readonly rtt: Duration;
   /** congestion_window in bytes. */
   readonly cwnd: number;
+  /** The current path MTU (DPLPMTUD's PLPMTU, RFC 9000 §14.3): the largest UDP payload sent. */
+  readonly pmtu: number;
 }
 
 /** A CRYPTO frame's range (RFC 9000 §19.6; resent on loss, §13.3). */
@@ -150,4 +208,8 @@ export type ConnectionToken =
   | { readonly kind: 'handshake_done' }
   /** NEW_CONNECTION_ID / RETIRE_CONNECTION_ID (RFC 9000 §13.3: resent when lost). */
   | { readonly kind: 'new_connection_id'; readonly seq: number }
-  | { readonly kind: 'retire_connection_id'; readonly seq: number };
+  | { readonly kind: 'retire_connection_id'; readonly seq: number }
+  /** NEW_TOKEN (RFC 9000 §13.3: "NEW_TOKEN frames are retransmitted if the packet containing them is lost"). */
+  | { readonly kind: 'new_token'; readonly token: Uint8Array }
+  /** A DPLPMTUD probe of `size` bytes (RFC 9000 §14.4). */
+  | { readonly kind: 'pmtu_probe'; readonly size: number };

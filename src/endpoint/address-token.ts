@@ -225,6 +225,17 @@ export class AddressTokens {
   }
 }
 
+/**
+ * The kind a token claims in its clear first byte, without checking it (undefined for an unknown
+ * byte): lets a server treat an invalid NEW_TOKEN token as no token (RFC 9000 §8.1.3) but drop an
+ * invalid Retry token (RFC 9000 §8.1.2).
+ */
+export function claimedTokenKind(token: Uint8Array): AddressTokenKind | undefined {
+  if (token[0] === KIND_RETRY) return AddressTokenKind.Retry;
+  if (token[0] === KIND_NEW_TOKEN) return AddressTokenKind.NewToken;
+  return undefined;
+}
+
 function fail(reason: AddressTokenFailure): AddressTokenValidation {
   return { ok: false, reason };
 }

@@ -31,7 +31,8 @@ import { decodeInvariantHeader, decodePacketHeader } from '../wire/header.js';
 import type { InitialPacketHeader } from '../wire/long-header.js';
 import { PacketType } from '../wire/packet-type.js';
 import { VERSION_NEGOTIATION, isSupportedVersion } from '../wire/version.js';
-import { AddressTokenKind, AddressTokens, type TokenAddress } from './address-token.js';
+import type { AcceptValidation } from '../connection/types.js';
+import { AddressTokenKind, AddressTokens, claimedTokenKind, type TokenAddress } from './address-token.js';
 import { StatelessResetKey } from './stateless-reset-key.js';
 import { RateLimiter, buildRetry, buildStatelessResetFor, buildVersionNegotiation } from './stateless-responses.js';
 import type { ConnectionHandle, EndpointEvent, EndpointOptions, EndpointStats, EndpointTransmit, RetryPolicy } from './types.js';
@@ -77,7 +78,9 @@ export class Endpoint {
   private readonly resetLimiter: RateLimiter;
   private readonly routes = new Map<string, Entry>();
   private readonly entries: Entry[] = [];
-  private readonly stateless: { bytes: Uint8Array; remote: string }[] = [];
+  private readonly stateless: { bytes: Uint8Array; remote: string; local: string }[] = [];
+  /** The local socket of the datagram being handled (stateless answers leave from it). */
+  private receivingOn = '';
   private readonly events: EndpointEvent[] = [];
   private nextHandle: ConnectionHandle = 1;
   private roundRobin = 0;
@@ -94,8 +97,13 @@ export class Endpoint {
     this.resetLimiter = new RateLimiter(options.maxStatelessResetsPerSecond ?? DEFAULTS.maxStatelessResetsPerSecond);
   }
 
-  /** A UDP datagram arrived from `remote` (an opaque address string, e.g. "192.0.2.1:4433"). */
-  handleDatagram(now: Instant, datagram: Uint8Array, remote: string): void {
+  /**
+   * A UDP datagram arrived from `remote` (an opaque address string, e.g. "192.0.2.1:4433") on the
+   * local socket `local` (default ''; a server with a preferred address has several, RFC 9000 §9.6).
+   * A known connection ID from a new address goes to its connection with the new path (RFC 9000 §9.3).
+   */
+  handleDatagram(now: Instant, datagram: Uint8Array, remote: string, local = ''): void {
+    this.receivingOn = local;
     let inv;
     try {
       inv = decodeInvariantHeader(new Reader(datagram), LOCAL_CID_LENGTH);
@@ -112,7 +120,7 @@ export class Endpoint {
     // connection using the connection ID".
     const entry = this.routes.get(toHex(inv.dcid));
     if (entry !== undefined) {
-      entry.conn.handleDatagram(now, datagram, { local: '', remote });
+      entry.conn.handleDatagram(now, datagram, { local, remote });
       this.collect(entry);
       return;
     }
@@ -125,7 +133,7 @@ export class Endpoint {
     for (let p = this.stateless.shift(); p !== undefined; p = this.stateless.shift()) {
       if (p.bytes.length > out.length) continue;
       out.set(p.bytes);
-      return { length: p.bytes.length, remote: p.remote };
+      return { length: p.bytes.length, remote: p.remote, local: p.local };
     }
     const n = this.entries.length;
     for (let i = 0; i < n; i++) {
@@ -137,7 +145,7 @@ export class Endpoint {
       // Writing may have issued connection IDs (NEW_CONNECTION_ID): route them before the peer
       // can use them.
       this.collect(e);
-      return { length: t.length, remote: t.path.remote };
+      return { length: t.length, remote: t.path.remote, local: t.path.local };
     }
     return undefined;
   }
@@ -185,7 +193,7 @@ export class Endpoint {
 
   private queueStateless(bytes: Uint8Array, remote: string): boolean {
     if (this.stateless.length >= MAX_PENDING_STATELESS) return false;
-    this.stateless.push({ bytes, remote });
+    this.stateless.push({ bytes, remote, local: this.receivingOn });
     return true;
   }
 
@@ -234,47 +242,56 @@ export class Endpoint {
     // (see the module comment).
     const handshakes = this.handshakesInProgress();
     if (this.entries.length >= this.maxConnections || handshakes >= this.maxHandshakes) return this.drop();
-    if (!this.checkAddress(now, header, remote, handshakes)) return;
-    this.accept(now, header, datagram, remote);
+    const validation = this.checkAddress(now, header, remote, handshakes);
+    if (validation === undefined) return;
+    this.accept(now, header, datagram, remote, validation);
   }
 
   /**
-   * Address validation (RFC 9000 §8.1.2): true to go on with the handshake; otherwise the Initial
-   * was answered with a Retry or dropped.
+   * Address validation (RFC 9000 §8.1.2, §8.1.3): what a token proved, to go on with the handshake;
+   * undefined when the Initial was answered with a Retry or dropped.
    */
-  private checkAddress(now: Instant, header: InitialPacketHeader, remote: string, handshakes: number): boolean {
-    if (this.retry === 'never') return true;
+  private checkAddress(now: Instant, header: InitialPacketHeader, remote: string, handshakes: number): AcceptValidation | undefined {
+    // Retry tokens bind the whole remote string (IP and port), NEW_TOKEN tokens its host part.
     const address: TokenAddress = { ip: remote, port: 0 };
     if (header.token.length > 0) {
       // RFC 9000 §8.1.3: "When a server receives an Initial packet with an address validation
       // token, it MUST attempt to validate the token".
-      const v = this.tokens.validate(header.token, address, { now, wallMs: (this.options.wallClockMs ?? this.options.server.wallClockMs)() });
+      const claimed = claimedTokenKind(header.token);
+      const v = this.tokens.validate(header.token, claimed === AddressTokenKind.NewToken ? hostAddressOf(remote) : address, { now, wallMs: (this.options.wallClockMs ?? this.options.server.wallClockMs)() });
+      if (v.ok) {
+        if (v.kind === AddressTokenKind.NewToken) return { addressValidated: true };
+        // The client's second Initial goes to the Retry's Source Connection ID (RFC 9000 §17.2.5.2).
+        if (toHex(v.retryScid) !== toHex(header.dcid)) {
+          this.drop();
+          return undefined;
+        }
+        // RFC 9000 §7.3: the connection reports the ODCID and Retry SCID the token carries.
+        return { addressValidated: true, originalDestinationConnectionId: v.odcid, retrySourceConnectionId: v.retryScid };
+      }
       // RFC 9000 §8.1.2: "If a server receives a client Initial that contains an invalid Retry
-      // token ... The server can discard such a packet".
-      if (!v.ok) {
+      // token ... The server can discard such a packet". RFC 9000 §8.1.3 (other tokens): "If the
+      // token is invalid, then the server SHOULD proceed as if the client did not have a validated
+      // address, including potentially sending a Retry packet."
+      if (claimed !== AddressTokenKind.NewToken && this.retry !== 'never') {
         this.drop();
-        return false;
+        return undefined;
       }
-      // The client's second Initial goes to the Retry's Source Connection ID (RFC 9000 §17.2.5.2).
-      if (v.kind === AddressTokenKind.Retry && toHex(v.retryScid) !== toHex(header.dcid)) {
-        this.drop();
-        return false;
-      }
-      return true;
     }
-    if (this.retry === 'under-load' && handshakes < this.retryThreshold) return true;
+    if (this.retry === 'never') return { addressValidated: false };
+    if (this.retry === 'under-load' && handshakes < this.retryThreshold) return { addressValidated: false };
     const retryScid = randomBytes(this.options.random, LOCAL_CID_LENGTH);
     const token = this.tokens.issueRetryToken(address, header.dcid, retryScid, now);
     const retry = buildRetry(this.options.provider, this.options.random, header.version, header.dcid, header.scid, retryScid, token);
     if (this.queueStateless(retry, remote)) this.counters.retriesSent++;
-    return false;
+    return undefined;
   }
 
-  private accept(now: Instant, header: InitialPacketHeader, datagram: Uint8Array, remote: string): void {
+  private accept(now: Instant, header: InitialPacketHeader, datagram: Uint8Array, remote: string, validation: AcceptValidation): void {
     // RFC 9000 §10.3.2: tokens from the endpoint's static key: "An endpoint that loses state can
     // use the same method to generate a valid stateless reset token."
-    const path = { local: '', remote };
-    const conn = Connection.accept({ ...this.options.server, version: header.version, statelessResetKey: this.resetKey }, header, path);
+    const path = { local: this.receivingOn, remote };
+    const conn = Connection.accept({ ...this.options.server, version: header.version, statelessResetKey: this.resetKey }, header, path, validation);
     conn.handleDatagram(now, datagram, path);
     // No state for an Initial that does not authenticate (RFC 9001 §5.5: such packets are
     // discarded), so a forged header alone creates nothing.
@@ -298,6 +315,10 @@ export class Endpoint {
         // RFC 9000 §5.2: the client's first DCID is routed only until the handshake is done.
         if (e.odcidKey !== undefined) this.removeRoute(e, e.odcidKey);
         e.odcidKey = undefined;
+        // RFC 9000 §8.1.3: a token for the client's next connection, bound to its IP address.
+        if (this.options.newTokens !== false) {
+          e.conn.sendNewToken(this.tokens.issueNewToken(hostAddressOf(e.remote), (this.options.wallClockMs ?? this.options.server.wallClockMs)()));
+        }
       }
       // RFC 9000 §5.1.1: route each connection ID we issue. RFC 9000 §5.1.2: "Sending a
       // RETIRE_CONNECTION_ID frame indicates that the connection ID will not be used again", so
@@ -334,4 +355,16 @@ export class Endpoint {
     else this.roundRobin = 0;
     this.events.push({ type: 'connection_removed', handle: e.handle });
   }
+}
+
+/**
+ * The host part of a remote "host:port" string as a NEW_TOKEN token address (RFC 9000 §8.1.3:
+ * "It is unlikely that the client port number is the same on two different connections"); a
+ * string without a numeric port is all host.
+ */
+function hostAddressOf(remote: string): TokenAddress {
+  const colon = remote.lastIndexOf(':');
+  const portText = colon < 0 ? '' : remote.slice(colon + 1);
+  if (!/^[0-9]{1,5}$/.test(portText)) return { ip: remote, port: 0 };
+  return { ip: remote.slice(0, colon), port: 0 };
 }

@@ -39,6 +39,8 @@ export interface EndpointOptions {
   readonly statelessResetKey?: StatelessResetKey;
   /** Default: fresh keys from `random`. */
   readonly addressTokens?: AddressTokens;
+  /** Send a NEW_TOKEN token to every client whose handshake completes (RFC 9000 §8.1.3; default true). */
+  readonly newTokens?: boolean;
   /** Wall clock for NEW_TOKEN token validation (default `server.wallClockMs`). */
   readonly wallClockMs?: () => number;
 }
@@ -57,6 +59,8 @@ export interface EndpointTransmit {
   readonly length: number;
   /** The remote address (the opaque string given to `handleDatagram`). */
   readonly remote: string;
+  /** The local socket to send from (the `local` given to `handleDatagram`; RFC 9000 §9: the connection's path). */
+  readonly local: string;
 }
 
 /** Endpoint counters (for tests and DESIGN §7 stats). */

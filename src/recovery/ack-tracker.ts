@@ -102,6 +102,11 @@ export class AckTracker {
     return { ect0: this.ect0, ect1: this.ect1, ce: this.ce };
   }
 
+  /** Number of received ranges remembered (at most maxRanges): the tracker's state is O(this). */
+  get receivedRangeCount(): number {
+    return this.received.length;
+  }
+
   /** Number of ranges the next ACK frame would report (at most maxRanges). */
   get rangeCount(): number {
     return this.pending.length;

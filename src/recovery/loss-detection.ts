@@ -12,6 +12,7 @@
  *   Application Data PTO before the handshake is confirmed.
  * - RFC 9002 §7.6: persistent congestion (persistent-congestion.ts).
  * - RFC 9000 §13.1: an ACK of a packet never sent is a PROTOCOL_VIOLATION.
+ * - RFC 9000 §14.4: lost DPLPMTUD probes (`isPmtuProbe`) cause no congestion reaction.
  *
  * Sans-IO (DESIGN §1): no timers. The connection polls `lossDetectionTimeout()` and calls
  * `onLossDetectionTimeout(now)` when it passes. Packets carry opaque recovery tokens (`T`) that
@@ -93,8 +94,8 @@ interface SpaceState<T> {
 export class LossDetection<T> {
   /** The RTT estimator (RFC 9002 §5). */
   readonly rtt: RttEstimator;
-  /** The congestion controller driven. */
-  readonly cc: CongestionController;
+  /** The congestion controller driven (replaced by `resetForNewPath`). */
+  cc: CongestionController;
   /** RFC 9002 §7.8: set by the connection when it is not filling the congestion window. */
   appLimited = false;
   private readonly spaces: Map<PacketNumberSpace, SpaceState<T>> = new Map();
@@ -120,6 +121,15 @@ export class LossDetection<T> {
     for (const s of SPACES) {
       this.spaces.set(s, { sent: new SentPacketStore<T>(), largestAcked: -1, lossTime: undefined, timeOfLastAckEliciting: undefined, ackElicitingInFlight: 0, discarded: false });
     }
+  }
+
+  /**
+   * RFC 9000 §9.4: "reset the congestion controller and round-trip time estimator for the new path
+   * to initial values (see Appendices A.3 and B.3 of [QUIC-RECOVERY])": `cc` is a fresh controller.
+   */
+  resetForNewPath(cc: CongestionController): void {
+    this.cc = cc;
+    this.rtt.reset();
   }
 
   /** RFC 9002 B.2 bytes_in_flight: sent_bytes of every in-flight packet not acked, lost or discarded. */
@@ -254,8 +264,11 @@ export class LossDetection<T> {
     let persistentCongestion = false;
     if (lost.length > 0) {
       const duration = persistentCongestionDuration(this.rtt.ptoBase(), this.peerMaxAckDelay);
-      persistentCongestion = detectPersistentCongestion(lost, duration, this.rtt.firstRttSample, this.largestAckedTimeSent);
-      const inFlight = lost.filter((p) => p.inFlight);
+      // RFC 9000 §14.4: lost PMTU probes "SHOULD NOT trigger a congestion control reaction".
+      // A probe neither starts nor ends a persistent congestion period, nor breaks one (not ack-eliciting here).
+      const forPc = lost.map((p) => (p.isPmtuProbe === true ? { ...p, ackEliciting: false } : p));
+      persistentCongestion = detectPersistentCongestion(forPc, duration, this.rtt.firstRttSample, this.largestAckedTimeSent);
+      const inFlight = lost.filter((p) => p.inFlight && p.isPmtuProbe !== true);
       if (inFlight.length > 0) this.cc.onPacketsLost(now, inFlight, persistentCongestion);
     }
     const ackedInFlight = acked.filter((p) => p.inFlight);
@@ -349,7 +362,8 @@ export class LossDetection<T> {
     if (loss !== undefined) {
       // Time threshold loss detection.
       const lost = this.detectAndRemoveLostPackets(loss.space, now);
-      const inFlight = lost.filter((p) => p.inFlight);
+      // RFC 9000 §14.4: lost PMTU probes are no sign of congestion.
+      const inFlight = lost.filter((p) => p.inFlight && p.isPmtuProbe !== true);
       if (inFlight.length > 0) this.cc.onPacketsLost(now, inFlight, false);
       this.setLossDetectionTimer(now);
       return { kind: 'lost', space: loss.space, lost };
@@ -385,6 +399,24 @@ export class LossDetection<T> {
     st.lossTime = undefined;
     st.discarded = true;
     this.ecn.discard(space);
+    this.pto = 0;
+    this.setLossDetectionTimer(now);
+    return dropped;
+  }
+
+  /**
+   * Forgets every packet sent in `space` without declaring it lost or acknowledged, leaving the
+   * space usable: for a client that received a Retry (RFC 9002 §6.2.1 / RFC 9000 §17.2.5.3: the
+   * Initials in flight are answered by the Retry and "discarded" with no congestion response).
+   * Removes them from bytes in flight, clears the space's loss state, resets pto_count and
+   * re-arms the timer. Returns the dropped packets.
+   */
+  dropSentPackets(space: PacketNumberSpace, now: Instant): SentPacket<T>[] {
+    const st = this.state(space);
+    const dropped = st.sent.drain();
+    for (const p of dropped) this.forget(st, p);
+    st.timeOfLastAckEliciting = undefined;
+    st.lossTime = undefined;
     this.pto = 0;
     this.setLossDetectionTimer(now);
     return dropped;

@@ -29,6 +29,12 @@ export interface SentPacketInfo<T> {
   readonly tokens: readonly T[];
   /** The ECN codepoint used (default 'not-ect'). */
   readonly ecn?: SentEcn;
+  /**
+   * A DPLPMTUD probe (RFC 9000 §14.4): "loss of a QUIC packet that is carried in a PMTU probe is
+   * therefore not a reliable indication of congestion and SHOULD NOT trigger a congestion control
+   * reaction". Default false.
+   */
+  readonly isPmtuProbe?: boolean;
 }
 
 /** A sent packet as loss detection records it (RFC 9002 A.1.1). */

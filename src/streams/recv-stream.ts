@@ -31,7 +31,17 @@ export interface RecvStreamConfig {
   readonly streamId: number;
   /** Our initial MAX_STREAM_DATA for this stream (transport parameter) and how far it may grow. */
   readonly window: ReceiveWindowConfig;
+  /** Most disjoint received ranges buffered out of order (default `MAX_RECV_FRAGMENTS`). */
+  readonly maxFragments?: number;
 }
+
+/**
+ * Default cap on the disjoint ranges a stream buffers out of order (RFC 9000 §21.7: "QUIC
+ * deployments SHOULD provide mitigations for stream fragmentation attacks. Mitigations could
+ * consist of ... limiting the size of tracking data structures"). An honest sender leaves a hole
+ * per lost packet of the stream in flight; 1,024 holes in one stream's window is far beyond that.
+ */
+export const MAX_RECV_FRAGMENTS = 1024;
 
 const EMPTY = new Uint8Array(0);
 
@@ -60,10 +70,17 @@ export class RecvStream {
   private readonly received = new RangeSet();
   private stopSendingPending = false;
   private released = 0;
+  private readonly maxFragments: number;
 
   constructor(config: RecvStreamConfig) {
     this.streamId = config.streamId;
     this.window = new ReceiveWindow(config.window);
+    this.maxFragments = Math.max(1, config.maxFragments ?? MAX_RECV_FRAGMENTS);
+  }
+
+  /** Disjoint ranges buffered at or above the read offset (the reassembly structure's size). */
+  get fragmentCount(): number {
+    return this.received.length;
   }
 
   /** Our current MAX_STREAM_DATA for this stream. */
@@ -79,6 +96,11 @@ export class RecvStream {
   /** True in a terminal state (data_read, reset_read). */
   get isClosed(): boolean {
     return this.state === 'data_read' || this.state === 'reset_read';
+  }
+
+  /** True if `writeControlFrame` has a frame due (STOP_SENDING or MAX_STREAM_DATA). */
+  get hasControlFrames(): boolean {
+    return this.stopSendingPending || (this.state === 'recv' && this.stopSendingCode === undefined && this.window.wantsUpdate);
   }
 
   /** Contiguous bytes `read` could return now. */
@@ -311,6 +333,19 @@ export class RecvStream {
         if (buf[o - base] !== data[o - start]) {
           throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, FrameType.Stream, `stream ${this.streamId}: different data at offset ${o}`);
         }
+      }
+    }
+    // RFC 9000 §21.7 (see MAX_RECV_FRAGMENTS): the reassembly structure is bounded, so each insert
+    // costs at most O(maxFragments) and a flood of tiny non-contiguous frames ends the connection
+    // before the structure grows past the cap. No error code fits a peer that stays within flow
+    // control but fragments without bound; INTERNAL_ERROR (RFC 9000 §20.1: "The endpoint
+    // encountered an internal error and cannot continue with the connection") says we gave up.
+    // OpenSSL's QUIC stack bounds its reassembly list the same way and closes with INTERNAL_ERROR
+    // (openssl/openssl pull request 32654).
+    if (this.received.length >= this.maxFragments) {
+      const next = this.received.rangeAt(this.firstRangeEndingAfter(start - 1)); // first range with end >= start
+      if (next === undefined || next.start > end) {
+        throw new TransportError(TransportErrorCode.INTERNAL_ERROR, FrameType.Stream, `stream ${this.streamId}: more than ${this.maxFragments} out-of-order fragments`);
       }
     }
     buf.set(data, start - base);

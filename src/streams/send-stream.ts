@@ -146,6 +146,11 @@ export class SendStream {
     return !this.lost.isEmpty || this.sentHigh < Math.min(this.writeOffset, this.maxStreamData) || this.finReady;
   }
 
+  /** True if `writeControlFrame` has a frame due (RESET_STREAM or STREAM_DATA_BLOCKED). */
+  get hasControlFrames(): boolean {
+    return (this.resetPending && this.state === 'reset_sent') || (this.blockedPending && this.isStreamBlocked);
+  }
+
   private get isResetState(): boolean {
     return this.state === 'reset_sent' || this.state === 'reset_recvd';
   }

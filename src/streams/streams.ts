@@ -6,7 +6,10 @@
  * terminal state; a peer stream's slot is then given back through MAX_STREAMS.
  *
  * Scheduling (which stream goes into the next packet) belongs to src/scheduler; `writeFrames`
- * here is the simple in-ID-order policy, and `writeStreamFrame` lets a scheduler pick.
+ * here is the simple in-ID-order policy, and `writeStreamFrame` lets a scheduler pick. For a
+ * scheduler, the manager reports (through a `StreamSendObserver`) every event that can make a
+ * stream's STREAM data sendable, and keeps the set of streams that may owe a control frame so that
+ * `writeControlFrames` costs O(streams with something to say) per packet, not O(all streams).
  */
 import type { Writer } from '../util/bytes.js';
 import type { Duration, Instant } from '../util/time.js';
@@ -58,6 +61,22 @@ export interface StreamEntry {
   readonly recv: RecvStream | undefined;
 }
 
+/**
+ * Told when a stream may have become able to send STREAM data, when the connection's send credit
+ * grew, and when a stream is dropped: what a scheduler needs to keep its pending set exact.
+ */
+export interface StreamSendObserver {
+  /** Stream `id` may have STREAM data to send now (write, FIN, MAX_STREAM_DATA, loss). */
+  onSendable(id: number): void;
+  /** MAX_DATA raised the connection's send credit (RFC 9000 §19.9). */
+  onConnectionCredit(): void;
+  /** Stream `id` was dropped (both parts terminal). */
+  onClosed(id: number): void;
+}
+
+/** Largest stream control frame (RESET_STREAM, RFC 9000 §19.4: type and three 8-byte varints). */
+const MAX_STREAM_CONTROL_FRAME = 1 + 8 + 8 + 8;
+
 type StreamRelatedFrame = StreamFrame | ResetStreamFrame | StopSendingFrame | MaxStreamDataFrame | StreamDataBlockedFrame;
 
 /** Every stream of one connection. */
@@ -72,6 +91,9 @@ export class StreamManager {
   private readonly remoteLimits: Record<StreamDir, RemoteStreamLimit>;
   private readonly opened: number[] = [];
   private openedHead = 0;
+  /** Streams that may owe a control frame (bounded by the open streams: entries leave on close). */
+  private readonly controlDirty = new Set<number>();
+  private observer: StreamSendObserver | undefined;
 
   constructor(config: StreamManagerConfig) {
     this.config = config;
@@ -86,6 +108,11 @@ export class StreamManager {
     return this.streams.size;
   }
 
+  /** The IDs of the streams held. */
+  ids(): IterableIterator<number> {
+    return this.streams.keys();
+  }
+
   /** The stream with this ID, if open. */
   get(id: number): StreamEntry | undefined {
     return this.streams.get(id);
@@ -95,6 +122,41 @@ export class StreamManager {
   openStream(dir: StreamDir): StreamEntry | undefined {
     const index = this.localLimits[dir].tryOpen();
     return index === undefined ? undefined : this.create(streamId(index, this.config.role, dir));
+  }
+
+  /** Installs the observer a scheduler uses (see `StreamSendObserver`). */
+  setObserver(observer: StreamSendObserver | undefined): void {
+    this.observer = observer;
+  }
+
+  /** Streams that may owe a control frame (for tests of the bound). */
+  get controlDirtyCount(): number {
+    return this.controlDirty.size;
+  }
+
+  /**
+   * Buffers application bytes on stream `id`; returns how many it took (see `SendStream.write`).
+   * @throws StreamUsageError after finish or reset; Error for a stream without a sending part.
+   */
+  write(id: number, bytes: Uint8Array): number {
+    const send = this.requireSend(id);
+    const n = send.write(bytes);
+    if (n > 0) this.observer?.onSendable(id);
+    return n;
+  }
+
+  /** Ends stream `id` after what was written (STREAM with FIN, RFC 9000 §3.1). */
+  finish(id: number): void {
+    this.requireSend(id).finish();
+    this.observer?.onSendable(id);
+  }
+
+  /** Abandons sending on stream `id` (RESET_STREAM, RFC 9000 §3.1); false if not possible. */
+  resetStream(id: number, errorCode: number): boolean {
+    const send = this.streams.get(id)?.send;
+    if (send === undefined || !send.reset(errorCode)) return false;
+    this.controlDirty.add(id);
+    return true;
   }
 
   /** The next stream the peer opened, for the application to accept; undefined when none. */
@@ -109,7 +171,9 @@ export class StreamManager {
 
   /** MAX_DATA received (RFC 9000 §19.9). */
   onMaxData(maximum: number): void {
+    const before = this.connSend.available;
     this.connSend.onMaxData(maximum);
+    if (this.connSend.available > before) this.observer?.onConnectionCredit();
   }
 
   /** MAX_STREAMS received (RFC 9000 §19.11). */
@@ -146,9 +210,10 @@ export class StreamManager {
         break;
       case 'stop_sending':
         entry.send!.onStopSending(frame.errorCode);
+        this.controlDirty.add(id);
         break;
       case 'max_stream_data':
-        entry.send!.onMaxStreamData(frame.maximum);
+        if (entry.send!.onMaxStreamData(frame.maximum)) this.observer?.onSendable(id);
         break;
       case 'stream_data_blocked':
         break;
@@ -164,6 +229,7 @@ export class StreamManager {
     if (entry?.recv === undefined) return undefined;
     const data = entry.recv.read(max);
     this.connRecv.onConsumed(entry.recv.takeReleasedCredit());
+    if (entry.recv.hasControlFrames) this.controlDirty.add(id);
     this.maybeClose(entry);
     return data;
   }
@@ -174,6 +240,7 @@ export class StreamManager {
     if (entry?.recv === undefined) return false;
     const done = entry.recv.stopSending(errorCode);
     this.connRecv.onConsumed(entry.recv.takeReleasedCredit());
+    if (done) this.controlDirty.add(id);
     return done;
   }
 
@@ -202,11 +269,45 @@ export class StreamManager {
     }
   }
 
+  /**
+   * Writes the connection's control frames (MAX_DATA, DATA_BLOCKED, MAX_STREAMS, STREAMS_BLOCKED)
+   * and then those of the streams that may owe one (MAX_STREAM_DATA, STOP_SENDING, RESET_STREAM,
+   * STREAM_DATA_BLOCKED), while they fit; pushes a token per frame into `out`. Visits only the
+   * streams marked since their last control frame, so the cost is independent of the stream count.
+   */
+  writeControlFrames(w: Writer, now: Instant, rtt: Duration, out: StreamsToken[]): void {
+    const push = (t: StreamsToken | undefined): boolean => {
+      if (t !== undefined) out.push(t);
+      return t !== undefined;
+    };
+    push(this.connRecv.writeFrame(w, now, rtt));
+    push(this.connSend.writeFrame(w));
+    for (const dir of ['bidi', 'uni'] as const) {
+      push(this.remoteLimits[dir].writeFrame(w));
+      push(this.localLimits[dir].writeFrame(w));
+    }
+    for (const id of this.controlDirty) {
+      const entry = this.streams.get(id);
+      if (entry !== undefined) {
+        if (entry.recv !== undefined) while (push(entry.recv.writeControlFrame(w, now, rtt)));
+        if (entry.send !== undefined) while (push(entry.send.writeControlFrame(w)));
+        if (entry.recv?.hasControlFrames === true || entry.send?.hasControlFrames === true) {
+          if (w.remaining < MAX_STREAM_CONTROL_FRAME) return; // the packet is full: keep the rest marked
+          continue;
+        }
+      }
+      this.controlDirty.delete(id);
+    }
+  }
+
   /** Writes one STREAM frame for stream `id` within connection credit; returns its token. */
   writeStreamFrame(id: number, w: Writer, maxBytes: number): StreamsToken | undefined {
     const send = this.streams.get(id)?.send;
     if (send === undefined) return undefined;
     const res = send.writeFrame(w, maxBytes, this.connSend.available);
+    // RFC 9000 §4.1: "A sender SHOULD send a STREAM_DATA_BLOCKED or DATA_BLOCKED frame to indicate
+    // to the receiver that it has data to write but is blocked by flow control limits."
+    if (send.hasControlFrames) this.controlDirty.add(id);
     if (res === undefined) {
       if (send.wantsConnectionCredit && this.connSend.available <= 0) this.connSend.markBlocked();
       return undefined;
@@ -238,10 +339,13 @@ export class StreamManager {
       case 'reset_stream':
       case 'stream_data_blocked':
         this.streams.get(token.streamId)?.send?.onLost(token);
+        if (token.kind === 'stream') this.observer?.onSendable(token.streamId);
+        else this.controlDirty.add(token.streamId);
         return;
       case 'stop_sending':
       case 'max_stream_data':
         this.streams.get(token.streamId)?.recv?.onLost(token);
+        this.controlDirty.add(token.streamId);
         return;
       case 'max_data':
         this.connRecv.onLost(token);
@@ -260,6 +364,12 @@ export class StreamManager {
       default:
         return assertNever(token);
     }
+  }
+
+  private requireSend(id: number): SendStream {
+    const send = this.streams.get(id)?.send;
+    if (send === undefined) throw new Error(`stream ${id} has no sending part`);
+    return send;
   }
 
   /** Finds (creating peer streams as needed) the stream a peer frame names. */
@@ -310,6 +420,8 @@ export class StreamManager {
     if (entry.send !== undefined && !entry.send.isClosed) return;
     if (entry.recv !== undefined && !entry.recv.isClosed) return;
     if (!this.streams.delete(entry.id)) return;
+    this.controlDirty.delete(entry.id);
+    this.observer?.onClosed(entry.id);
     if (!isLocal(entry.id, this.config.role)) this.remoteLimits[streamDir(entry.id)].onStreamClosed();
   }
 }
