@@ -16,6 +16,7 @@
  * `preferred_address` event with the addresses as "a.b.c.d:port" / "[v6]:port" strings, and its
  * driver calls `migrate` with the path of the address it can reach.
  */
+import { formatIpAddress, parseIpAddress } from '../util/ip-address.js';
 import { TransportError, TransportErrorCode } from '../wire/errors.js';
 import type { PreferredAddress } from '../wire/preferred-address.js';
 import type { Instant } from '../util/time.js';
@@ -86,7 +87,7 @@ export function announcePreferredAddress(s: ConnectionState): void {
   const pa = s.role === 'client' ? s.peerParams?.preferredAddress : undefined;
   if (pa === undefined) return;
   const ipv4 = isZero(pa.ipv4Address) && pa.ipv4Port === 0 ? undefined : `${[...pa.ipv4Address].join('.')}:${pa.ipv4Port}`;
-  const ipv6 = isZero(pa.ipv6Address) && pa.ipv6Port === 0 ? undefined : `[${formatIpv6(pa.ipv6Address)}]:${pa.ipv6Port}`;
+  const ipv6 = isZero(pa.ipv6Address) && pa.ipv6Port === 0 ? undefined : `[${formatIpAddress(pa.ipv6Address)}]:${pa.ipv6Port}`;
   pushEvent(s, { type: 'preferred_address', ...(ipv4 === undefined ? {} : { ipv4 }), ...(ipv6 === undefined ? {} : { ipv6 }) });
 }
 
@@ -108,52 +109,16 @@ function splitPort(text: string): { host: string; port: number } {
 /** "a.b.c.d:port" to bytes and port. @throws TransportError when malformed. */
 export function parseIpv4(text: string): { address: Uint8Array; port: number } {
   const { host, port } = splitPort(text);
-  const parts = host.split('.').map(Number);
-  if (parts.length !== 4 || parts.some((n) => !Number.isInteger(n) || n < 0 || n > 255)) throw badAddress(text);
-  return { address: Uint8Array.from(parts), port };
+  const address = host.includes(':') ? undefined : parseIpAddress(host);
+  if (address?.length !== 4) throw badAddress(text);
+  return { address, port };
 }
 
 /** "[v6]:port" to bytes and port (with "::" compression). @throws TransportError when malformed. */
 export function parseIpv6(text: string): { address: Uint8Array; port: number } {
   const { host, port } = splitPort(text);
-  if (!host.startsWith('[') || !host.endsWith(']')) throw badAddress(text);
-  const inner = host.slice(1, -1);
-  const halves = inner.split('::');
-  if (halves.length > 2) throw badAddress(text);
-  const groups = (h: string | undefined): number[] => (h === undefined || h === '' ? [] : h.split(':').map((g) => (/^[0-9a-fA-F]{1,4}$/.test(g) ? parseInt(g, 16) : NaN)));
-  const head = groups(halves[0]);
-  const tail = groups(halves[1]);
-  const fill = 8 - head.length - tail.length;
-  if ((halves.length === 1 && fill !== 0) || fill < 0 || [...head, ...tail].some(Number.isNaN)) throw badAddress(text);
-  const all = [...head, ...new Array<number>(fill).fill(0), ...tail];
-  const address = new Uint8Array(16);
-  all.forEach((g, i) => {
-    address[2 * i] = g >> 8;
-    address[2 * i + 1] = g & 0xff;
-  });
+  const address = host.startsWith('[') && host.endsWith(']') ? parseIpAddress(host) : undefined;
+  if (address?.length !== 16) throw badAddress(text);
   return { address, port };
 }
 
-/** RFC 5952 text form of 16 address bytes (lowercase, longest run of ≥ 2 zero groups as "::"). */
-export function formatIpv6(b: Uint8Array): string {
-  const g: number[] = [];
-  for (let i = 0; i < 16; i += 2) g.push((b[i]! << 8) | b[i + 1]!);
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (xs: number[]): string => xs.map((x) => x.toString(16)).join(':');
-  if (bestStart < 0) return hex(g);
-  return `${hex(g.slice(0, bestStart))}::${hex(g.slice(bestStart + bestLen))}`;
-}

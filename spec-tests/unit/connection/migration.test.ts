@@ -3,7 +3,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { formatIpv6, parseIpv4, parseIpv6 } from '../../../src/connection/migration.js';
+import { parseIpv4, parseIpv6 } from '../../../src/connection/migration.js';
+import { formatIpAddress as formatIpv6 } from '../../../src/util/ip-address.js';
 import { TransportError } from '../../../src/wire/errors.js';
 
 describe('RFC 9000 §18.2 preferred_address: address text forms', () => {
