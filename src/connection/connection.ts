@@ -96,6 +96,7 @@ export class Connection {
     const tls = new TlsClientSession({
       provider: options.provider, random: options.random, transportParameters: encodeParams(params),
       alpnProtocols: options.alpnProtocols, verification: options.verification,
+      ...(options.cipherSuites === undefined ? {} : { cipherSuites: options.cipherSuites }),
       ...(options.serverName === undefined ? {} : { serverName: options.serverName }),
       ...(options.sessionTicket === undefined ? {} : { sessionTicket: options.sessionTicket }),
     });
@@ -133,6 +134,7 @@ export class Connection {
         return encodeParams(params);
       },
       alpnProtocols: options.alpnProtocols, certificate: options.certificate,
+      ...(options.cipherSuites === undefined ? {} : { cipherSuites: options.cipherSuites }),
     });
     const state = createState('server', { ...options, version }, tls, cids, firstPacket.scid.slice(), firstPacket.dcid.slice(), params, path, negotiation);
     // RFC 9000 §8.1: a valid Retry or NEW_TOKEN token validated the client's address.

@@ -3,6 +3,7 @@
  * tokens it keeps per sent packet (DESIGN §2, the neqo model; RFC 9000 §13.3).
  */
 import type { CryptoProvider } from '../crypto/provider.js';
+import type { CipherSuiteInfo } from '../crypto/suites.js';
 import type { CongestionControlAlgorithm } from '../congestion/index.js';
 import type { AckToken } from '../recovery/ack-tracker.js';
 import type { StreamsToken } from '../streams/tokens.js';
@@ -67,6 +68,8 @@ export interface ConnectionCommonOptions {
   readonly statelessResetKey?: StatelessResetTokenSource;
   /** Key update and AEAD limit settings (RFC 9001 §6.6). */
   readonly keyUpdate?: KeyUpdateConfig;
+  /** TLS cipher suites in preference order (RFC 9001 §5.3; default: AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305). */
+  readonly cipherSuites?: readonly CipherSuiteInfo['id'][];
   /**
    * The version_information transport parameter to send verbatim (RFC 9368 §3), instead of the
    * one derived from the version in use (versions.ts). For greasing and for tests of a peer that

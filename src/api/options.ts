@@ -1,0 +1,88 @@
+/**
+ * Options shared by `QuicServer` and `QuicClient` (DESIGN §7) and their translation into the
+ * core's `ConnectionLimits` (RFC 9000 §18.2 transport parameters, RFC 9221 §3).
+ */
+import type { CongestionControlAlgorithm } from '../congestion/index.js';
+import type { ConnectionLimits } from '../connection/types.js';
+import { CipherSuite, type CipherSuiteId } from '../crypto/suites.js';
+import type { DriverTrace } from '../io/driver-loop.js';
+import { QuicError, QuicErrorCode } from './errors.js';
+
+/** Default ALPN protocol. */
+export const DEFAULT_ALPN = 'quic-multistream';
+
+/** Transport settings of one side. */
+export interface TransportOptions {
+  /** ALPN protocols in preference order (default ['quic-multistream']). */
+  readonly alpn?: readonly string[];
+  /** Streams the peer may open: initial_max_streams_bidi / _uni (default 100 each). */
+  readonly maxStreams?: { readonly bidi?: number; readonly uni?: number };
+  /** max_idle_timeout in ms (default 30 000; 0 disables). */
+  readonly idleTimeoutMs?: number;
+  /**
+   * Send a PING after this long without traffic. NOT SUPPORTED YET: the core has no PING command;
+   * setting it throws ERR_QUIC_UNSUPPORTED.
+   */
+  readonly keepAliveIntervalMs?: number;
+  /** 'cubic' (default) or 'newreno'. */
+  readonly congestionControl?: CongestionControlAlgorithm;
+  /** Accept DATAGRAM frames (RFC 9221): true, or a max_datagram_frame_size (default off). */
+  readonly datagrams?: boolean | { readonly maxSize: number };
+  /** initial_max_data (bytes). */
+  readonly initialMaxData?: number;
+  /** initial_max_stream_data_* (bytes). */
+  readonly initialMaxStreamData?: number;
+  /** Append TLS secrets (NSS key log format) to this file: for Wireshark, never in production. */
+  readonly keyLogFile?: string;
+  /** Kernel socket buffer sizes. */
+  readonly recvBufferSize?: number;
+  readonly sendBufferSize?: number;
+  /**
+   * TLS cipher suites to offer (client) or accept (server), in preference order, e.g.
+   * [CipherSuite.TLS_CHACHA20_POLY1305_SHA256] (0x1303) for the interop runner's chacha20 test.
+   * Default: AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305 (RFC 9001 §5.3).
+   */
+  readonly cipherSuites?: readonly CipherSuiteId[];
+  /** Observer of the driver's datagrams and core errors (a hook for qlog files and tests). */
+  readonly trace?: DriverTrace;
+}
+
+/** Default max_datagram_frame_size when `datagrams: true` (RFC 9221 §3). */
+export const DEFAULT_MAX_DATAGRAM_FRAME_SIZE = 65_535;
+
+function nonNegativeInt(name: string, v: number | undefined): void {
+  if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new QuicError(QuicErrorCode.INVALID_ARGUMENT, `${name} must be a non-negative integer, got ${v}`);
+}
+
+/** Validates the options and returns the core limits. */
+export function toConnectionLimits(o: TransportOptions): ConnectionLimits {
+  nonNegativeInt('maxStreams.bidi', o.maxStreams?.bidi);
+  nonNegativeInt('maxStreams.uni', o.maxStreams?.uni);
+  nonNegativeInt('idleTimeoutMs', o.idleTimeoutMs);
+  nonNegativeInt('initialMaxData', o.initialMaxData);
+  nonNegativeInt('initialMaxStreamData', o.initialMaxStreamData);
+  if (o.cipherSuites !== undefined) {
+    const known = new Set<number>(Object.values(CipherSuite));
+    if (o.cipherSuites.length === 0 || o.cipherSuites.some((c) => !known.has(c))) throw new QuicError(QuicErrorCode.INVALID_ARGUMENT, 'cipherSuites must list TLS 1.3 suites this stack implements (0x1301, 0x1302, 0x1303)');
+  }
+  if (o.keepAliveIntervalMs !== undefined) throw new QuicError(QuicErrorCode.UNSUPPORTED, 'keepAliveIntervalMs is not supported yet (the core has no PING command)');
+  const alpn = o.alpn ?? [DEFAULT_ALPN];
+  if (alpn.length === 0 || alpn.some((a) => a.length === 0 || a.length > 255)) throw new QuicError(QuicErrorCode.INVALID_ARGUMENT, 'alpn must list 1..255-byte protocol names');
+  let maxDatagramFrameSize = 0;
+  if (o.datagrams === true) maxDatagramFrameSize = DEFAULT_MAX_DATAGRAM_FRAME_SIZE;
+  else if (typeof o.datagrams === 'object') {
+    nonNegativeInt('datagrams.maxSize', o.datagrams.maxSize);
+    maxDatagramFrameSize = o.datagrams.maxSize;
+  }
+  return {
+    ...(o.maxStreams?.bidi === undefined ? {} : { initialMaxStreamsBidi: o.maxStreams.bidi }),
+    ...(o.maxStreams?.uni === undefined ? {} : { initialMaxStreamsUni: o.maxStreams.uni }),
+    ...(o.idleTimeoutMs === undefined ? {} : { maxIdleTimeoutMs: o.idleTimeoutMs }),
+    ...(o.initialMaxData === undefined ? {} : { initialMaxData: o.initialMaxData }),
+    ...(o.initialMaxStreamData === undefined ? {} : { initialMaxStreamData: o.initialMaxStreamData }),
+    maxDatagramFrameSize,
+  };
+}
+
+/** Certificates given as PEM text, one DER blob, or a list of DER blobs (leaf first). */
+export type CertificateInput = string | Uint8Array | readonly Uint8Array[];

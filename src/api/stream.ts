@@ -1,0 +1,375 @@
+/**
+ * Public streams (DESIGN §7) over the core's stream commands (RFC 9000 §2, §3): the sending half
+ * (`write` with backpressure, `finish`, `reset`), the receiving half (`read`, `readExact`,
+ * `readAll`, `stopSending`) and a bidirectional stream made of both, with WHATWG `readable` /
+ * `writable` adapters. Errors are `QuicError`s: the peer's RESET_STREAM (RFC 9000 §19.4) is
+ * ERR_QUIC_STREAM_RESET, its STOP_SENDING (RFC 9000 §19.5) ERR_QUIC_STREAM_STOPPED, each with
+ * the wire code.
+ */
+import { ReadableStream, WritableStream } from 'node:stream/web';
+import type { Connection } from '../connection/connection.js';
+import { recvStatus, sendStatus } from '../io/stream-status.js';
+import { QuicError, QuicErrorCode } from './errors.js';
+import { Signal } from './signal.js';
+
+/** DESIGN §7 StreamPriority: 0–255, higher first. */
+export const StreamPriority = { CRITICAL: 255, HIGH: 192, NORMAL: 128, LOW: 64, BACKGROUND: 0 } as const;
+
+/** What a stream needs from its connection. */
+export interface StreamHost {
+  readonly connection: Connection;
+  /** Schedules a flush (data, credit or control frames may be ready). */
+  wake(): void;
+  /** The connection's close error, once closed. */
+  readonly closeError: QuicError | undefined;
+  /** Applies a priority in the core, if the core supports it. */
+  applyPriority(id: number, priority: number): void;
+}
+
+/** Per-stream counters (DESIGN §7 StreamStats, minimal). */
+export interface StreamStats {
+  readonly bytesWritten: number;
+  readonly bytesRead: number;
+}
+
+/** Validates a 0..255 integer priority. */
+export function checkPriority(priority: number): number {
+  if (!Number.isInteger(priority) || priority < 0 || priority > 255) throw new QuicError(QuicErrorCode.INVALID_ARGUMENT, `priority must be an integer in 0..255, got ${priority}`);
+  return priority;
+}
+
+/** Default largest `readAll` result (bytes). */
+export const DEFAULT_READ_ALL_LIMIT = 64 * 1024 * 1024;
+
+/** The receiving half of a stream. */
+export class QuicRecvStream {
+  /** The stream ID (RFC 9000 §2.1). */
+  readonly id: number;
+  /** Bytes read so far. */
+  bytesRead = 0;
+  private readonly host: StreamHost;
+  private readonly signal = new Signal();
+  private finished = false;
+  private error: QuicError | undefined;
+  private readableStream: ReadableStream<Uint8Array> | undefined;
+
+  /** @internal created by the connection. */
+  constructor(host: StreamHost, id: number) {
+    this.host = host;
+    this.id = id;
+  }
+
+  /** @internal stream_readable (or a reset) arrived. */
+  onReadable(): void {
+    this.signal.notify();
+  }
+
+  /** @internal the connection closed. */
+  onClosed(error: QuicError): void {
+    if (!this.finished && this.error === undefined) this.error = error;
+    this.signal.fail(error);
+  }
+
+  /**
+   * The next chunk of bytes (at most `max`), or null at the end of the stream. Waits for data.
+   * @throws QuicError ERR_QUIC_STREAM_RESET (the peer reset it), ERR_QUIC_STREAM_STOPPED (we
+   * called stopSending), or the connection's close error.
+   */
+  async readChunk(max: number = 65_536): Promise<Uint8Array | null> {
+    for (;;) {
+      if (this.finished) return null;
+      if (this.error !== undefined) throw this.error;
+      const conn = this.host.connection;
+      const status = recvStatus(conn, this.id);
+      if (status.resetCode !== undefined) {
+        conn.streamRead(this.id, 0); // RFC 9000 §3.2: the application saw the reset (Reset Read).
+        this.error = new QuicError(QuicErrorCode.STREAM_RESET, `stream ${this.id} was reset by the peer with code ${status.resetCode}`, { initiator: 'peer', wireCode: status.resetCode });
+        throw this.error;
+      }
+      const r = conn.streamRead(this.id, max);
+      if (r !== undefined && (r.data.length > 0 || r.fin)) {
+        if (r.fin) this.finished = true;
+        this.bytesRead += r.data.length;
+        this.host.wake();
+        if (r.data.length > 0) return r.data;
+        return null;
+      }
+      if (r === undefined && this.host.closeError !== undefined) throw this.host.closeError;
+      await this.signal.wait();
+    }
+  }
+
+  /** Reads into `buf`; resolves with the count (> 0), or null at the end of the stream. */
+  async read(buf: Uint8Array): Promise<number | null> {
+    if (buf.length === 0) throw new QuicError(QuicErrorCode.INVALID_ARGUMENT, 'read buffer is empty');
+    const chunk = await this.readChunk(buf.length);
+    if (chunk === null) return null;
+    buf.set(chunk);
+    return chunk.length;
+  }
+
+  /**
+   * Reads exactly `n` bytes.
+   * @throws QuicError ERR_QUIC_STREAM_FINISHED when the stream ends first.
+   */
+  async readExact(n: number): Promise<Uint8Array> {
+    const out = new Uint8Array(n);
+    let off = 0;
+    while (off < n) {
+      const got = await this.read(out.subarray(off));
+      if (got === null) throw new QuicError(QuicErrorCode.STREAM_FINISHED, `stream ${this.id} ended after ${off} of ${n} bytes`);
+      off += got;
+    }
+    return out;
+  }
+
+  /**
+   * Reads until the end of the stream.
+   * @throws QuicError ERR_QUIC_INVALID_STATE beyond `limit` bytes (the stream is then stopped).
+   */
+  async readAll(limit: number = DEFAULT_READ_ALL_LIMIT): Promise<Uint8Array> {
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for (let c = await this.readChunk(); c !== null; c = await this.readChunk()) {
+      total += c.length;
+      if (total > limit) {
+        this.stopSending(0);
+        throw new QuicError(QuicErrorCode.INVALID_STATE, `stream ${this.id} exceeds the readAll limit of ${limit} bytes`);
+      }
+      chunks.push(c);
+    }
+    const out = new Uint8Array(total);
+    let off = 0;
+    for (const c of chunks) {
+      out.set(c, off);
+      off += c.length;
+    }
+    return out;
+  }
+
+  /** Asks the peer to stop sending (STOP_SENDING, RFC 9000 §3.5); later reads fail. */
+  stopSending(code: number): void {
+    if (this.finished || this.error !== undefined) return;
+    this.host.connection.streamStopSending(this.id, code);
+    this.error = new QuicError(QuicErrorCode.STREAM_STOPPED, `stream ${this.id}: we stopped reading with code ${code}`, { initiator: 'local', wireCode: code });
+    this.signal.fail(this.error);
+    this.host.wake();
+  }
+
+  /** A WHATWG ReadableStream of the stream's bytes (cancel sends STOP_SENDING with code 0). */
+  get readable(): ReadableStream<Uint8Array> {
+    this.readableStream ??= new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        const chunk = await this.readChunk();
+        if (chunk === null) controller.close();
+        else controller.enqueue(chunk);
+      },
+      cancel: () => this.stopSending(0),
+    });
+    return this.readableStream;
+  }
+}
+
+/** The sending half of a stream. */
+export class QuicSendStream {
+  /** The stream ID (RFC 9000 §2.1). */
+  readonly id: number;
+  /** Bytes accepted so far. */
+  bytesWritten = 0;
+  private readonly host: StreamHost;
+  private readonly signal = new Signal();
+  private error: QuicError | undefined;
+  private finished = false;
+  private chain: Promise<void> = Promise.resolve();
+  private priorityValue: number;
+  private writableStream: WritableStream<Uint8Array> | undefined;
+
+  /** @internal created by the connection. */
+  constructor(host: StreamHost, id: number, priority: number) {
+    this.host = host;
+    this.id = id;
+    this.priorityValue = priority;
+  }
+
+  /** The stream's priority (DESIGN §7: 0–255, higher first). */
+  get priority(): number {
+    return this.priorityValue;
+  }
+
+  /** Changes the priority. */
+  setPriority(priority: number): void {
+    this.priorityValue = checkPriority(priority);
+    this.host.applyPriority(this.id, this.priorityValue);
+  }
+
+  /** @internal stream_writable arrived, or something may have changed (STOP_SENDING). */
+  onWritable(): void {
+    this.signal.notify();
+  }
+
+  /** @internal true if a writer is blocked. */
+  get blocked(): boolean {
+    return this.signal.waiting;
+  }
+
+  /** @internal the connection closed. */
+  onClosed(error: QuicError): void {
+    this.error ??= error;
+    this.signal.fail(error);
+  }
+
+  /**
+   * Queues `bytes` (copied); resolves once every byte was accepted by the send buffer (waits while
+   * the buffer is full: backpressure, DESIGN §7). Concurrent writes are kept in call order.
+   * @throws QuicError ERR_QUIC_STREAM_STOPPED (the peer sent STOP_SENDING), ERR_QUIC_STREAM_RESET
+   * (we reset it), ERR_QUIC_STREAM_FINISHED (after finish), or the connection's close error.
+   */
+  write(bytes: Uint8Array): Promise<void> {
+    const p = this.chain.then(() => this.writeNow(bytes));
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Writes `bytes`, then finishes the stream. */
+  async writeAll(bytes: Uint8Array): Promise<void> {
+    await this.write(bytes);
+    await this.chain;
+    this.finish();
+  }
+
+  private async writeNow(bytes: Uint8Array): Promise<void> {
+    let off = 0;
+    for (;;) {
+      this.checkWritable();
+      if (off >= bytes.length) return;
+      let n: number;
+      try {
+        n = this.host.connection.streamWrite(this.id, bytes.subarray(off));
+      } catch (e) {
+        throw this.mapError(e);
+      }
+      off += n;
+      this.bytesWritten += n;
+      if (n > 0) this.host.wake();
+      if (off >= bytes.length) return;
+      await this.signal.wait();
+    }
+  }
+
+  private checkWritable(): void {
+    if (this.error !== undefined) throw this.error;
+    if (this.finished) throw new QuicError(QuicErrorCode.STREAM_FINISHED, `stream ${this.id} is finished`);
+    const status = sendStatus(this.host.connection, this.id);
+    if (status.stopSendingCode !== undefined) {
+      this.error = new QuicError(QuicErrorCode.STREAM_STOPPED, `the peer stopped stream ${this.id} with code ${status.stopSendingCode}`, { initiator: 'peer', wireCode: status.stopSendingCode });
+      throw this.error;
+    }
+    if (this.host.closeError !== undefined) throw this.host.closeError;
+  }
+
+  private mapError(e: unknown): QuicError {
+    if (e instanceof QuicError) return e;
+    const closed = this.host.closeError;
+    if (closed !== undefined) return closed;
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ERR_QUIC_STREAM_RESET') return new QuicError(QuicErrorCode.STREAM_RESET, `stream ${this.id} was reset`);
+    return new QuicError(QuicErrorCode.INVALID_STATE, `stream ${this.id}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+
+  /** Ends the stream after the bytes written (STREAM with FIN, RFC 9000 §3.1). Idempotent. */
+  finish(): void {
+    if (this.finished) return;
+    this.checkWritable();
+    try {
+      this.host.connection.streamFinish(this.id);
+    } catch (e) {
+      throw this.mapError(e);
+    }
+    this.finished = true;
+    this.host.wake();
+  }
+
+  /** Abandons the stream (RESET_STREAM with `code`, RFC 9000 §3.1); pending writes fail. */
+  reset(code: number): void {
+    if (this.error !== undefined) return;
+    this.host.connection.streamReset(this.id, code);
+    this.error = new QuicError(QuicErrorCode.STREAM_RESET, `stream ${this.id} was reset locally with code ${code}`, { initiator: 'local', wireCode: code });
+    this.signal.fail(this.error);
+    this.host.wake();
+  }
+
+  /** A WHATWG WritableStream (close finishes, abort resets with code 0). */
+  get writable(): WritableStream<Uint8Array> {
+    this.writableStream ??= new WritableStream<Uint8Array>({
+      write: (chunk) => this.write(chunk),
+      close: async () => {
+        await this.chain;
+        this.finish();
+      },
+      abort: () => this.reset(0),
+    });
+    return this.writableStream;
+  }
+}
+
+/** A bidirectional stream: both halves, with their methods. */
+export class QuicBiStream {
+  /** The stream ID. */
+  readonly id: number;
+  /** The halves (DESIGN §7 `split()`). */
+  readonly send: QuicSendStream;
+  readonly recv: QuicRecvStream;
+
+  /** @internal created by the connection. */
+  constructor(send: QuicSendStream, recv: QuicRecvStream) {
+    this.id = send.id;
+    this.send = send;
+    this.recv = recv;
+  }
+
+  /** The two halves, to hand to different owners. */
+  split(): { send: QuicSendStream; recv: QuicRecvStream } {
+    return { send: this.send, recv: this.recv };
+  }
+
+  write(bytes: Uint8Array): Promise<void> {
+    return this.send.write(bytes);
+  }
+  writeAll(bytes: Uint8Array): Promise<void> {
+    return this.send.writeAll(bytes);
+  }
+  finish(): void {
+    this.send.finish();
+  }
+  reset(code: number): void {
+    this.send.reset(code);
+  }
+  setPriority(priority: number): void {
+    this.send.setPriority(priority);
+  }
+  read(buf: Uint8Array): Promise<number | null> {
+    return this.recv.read(buf);
+  }
+  readChunk(max?: number): Promise<Uint8Array | null> {
+    return this.recv.readChunk(max);
+  }
+  readExact(n: number): Promise<Uint8Array> {
+    return this.recv.readExact(n);
+  }
+  readAll(limit?: number): Promise<Uint8Array> {
+    return this.recv.readAll(limit);
+  }
+  stopSending(code: number): void {
+    this.recv.stopSending(code);
+  }
+  /** Counters. */
+  stats(): StreamStats {
+    return { bytesWritten: this.send.bytesWritten, bytesRead: this.recv.bytesRead };
+  }
+  get readable(): ReadableStream<Uint8Array> {
+    return this.recv.readable;
+  }
+  get writable(): WritableStream<Uint8Array> {
+    return this.send.writable;
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The server driver (DESIGN §2 io/): an `Endpoint` (RFC 9000 §5.2 routing, §6, §8.1.2, §10.3) on
+ * one UDP socket. Every datagram goes to `Endpoint.handleDatagram` with the sender's address
+ * string; the send loop drains `pollTransmit` into a reused buffer; `key_log` lines go to the key
+ * log file and `verify_certificate` events (client certificates) are answered asynchronously.
+ */
+import { Endpoint } from '../endpoint/endpoint.js';
+import type { EndpointEvent, EndpointOptions } from '../endpoint/types.js';
+import type { Instant } from '../util/time.js';
+import { answerVerifyCertificate } from './certificates.js';
+import { monotonicNow } from './clock.js';
+import { DriverLoop, MAX_SENDS_PER_FLUSH, type DriverTrace } from './driver-loop.js';
+import type { KeyLogFile } from './key-log.js';
+import { UdpSocket, type UdpSocketOptions } from './udp-socket.js';
+
+/** Options of `ServerDriver.start`. */
+export interface ServerDriverOptions {
+  readonly socket: UdpSocketOptions;
+  readonly endpoint: EndpointOptions;
+  readonly keyLog?: KeyLogFile;
+  readonly trace?: DriverTrace;
+  /** Runs after every flush (the api re-checks blocked writers and stream opens there). */
+  readonly afterFlush?: () => void;
+  /** Every endpoint event (connection events except verify_certificate and key_log), in order. */
+  readonly onEvent: (ev: EndpointEvent) => void;
+}
+
+/** Drives an Endpoint over one socket. */
+export class ServerDriver extends DriverLoop {
+  /** The endpoint. */
+  readonly endpoint: Endpoint;
+  /** The socket. */
+  readonly socket: UdpSocket;
+  private readonly options: ServerDriverOptions;
+
+  private constructor(options: ServerDriverOptions, socket: UdpSocket, endpoint: Endpoint) {
+    super(options.trace);
+    this.options = options;
+    this.socket = socket;
+    this.endpoint = endpoint;
+  }
+
+  /** Binds the socket and starts serving. */
+  static async start(options: ServerDriverOptions): Promise<ServerDriver> {
+    const endpoint = new Endpoint(options.endpoint);
+    let driver: ServerDriver | undefined;
+    const socket = await UdpSocket.bind(options.socket, (bytes, remote) => driver?.receive(bytes, remote));
+    driver = new ServerDriver(options, socket, endpoint);
+    return driver;
+  }
+
+  /** The local address string. */
+  get localAddress(): string {
+    return this.socket.localAddress;
+  }
+
+  private receive(bytes: Uint8Array, remote: string): void {
+    if (this.isStopped) return;
+    this.trace?.datagramReceived?.(remote, bytes.length);
+    const now = monotonicNow();
+    this.guard(() => this.endpoint.handleDatagram(now, bytes, remote));
+    this.wake();
+  }
+
+  protected onTimeout(now: Instant): void {
+    this.endpoint.handleTimeout(now);
+  }
+
+  protected nextDeadline(): Instant | undefined {
+    return this.endpoint.pollTimeout();
+  }
+
+  protected onFlush(now: Instant): boolean {
+    this.drainEvents();
+    let sent = 0;
+    const ep = this.endpoint;
+    for (let t = ep.pollTransmit(now, this.sendBuffer); t !== undefined; t = ep.pollTransmit(now, this.sendBuffer)) {
+      this.socket.send(this.sendBuffer.slice(0, t.length), t.remote);
+      this.trace?.datagramSent?.(t.remote, t.length);
+      if (++sent >= MAX_SENDS_PER_FLUSH) break;
+    }
+    this.drainEvents();
+    this.options.afterFlush?.();
+    return sent >= MAX_SENDS_PER_FLUSH;
+  }
+
+  private drainEvents(): void {
+    for (let ev = this.endpoint.pollEvent(); ev !== undefined; ev = this.endpoint.pollEvent()) {
+      if (ev.type === 'connection_event') {
+        const inner = ev.event;
+        if (inner.type === 'key_log') {
+          this.options.keyLog?.write(inner.line);
+          continue;
+        }
+        if (inner.type === 'verify_certificate') {
+          const conn = this.endpoint.connection(ev.handle);
+          if (conn !== undefined) answerVerifyCertificate(conn, inner, this.options.endpoint.provider, () => this.wake());
+          continue;
+        }
+      }
+      this.options.onEvent(ev);
+    }
+  }
+
+  /** Stops serving and closes the socket (connections are abandoned: close them first). */
+  async stop(): Promise<void> {
+    this.stopLoop();
+    await this.socket.close();
+  }
+}
