@@ -20,6 +20,12 @@ const UNSUPPORTED = 127;
 const env = (name: string, fallback: string): string => process.env[name] ?? fallback;
 const log = (line: string): void => void process.stderr.write(`[${env('ROLE', '?')}] ${line}\n`);
 
+/** QLOGDIR (INTEROP-RUNNER §2.1: optional qlog output): one file per connection. */
+function qlogDir(): { qlogDir?: string } {
+  const d = process.env['QLOGDIR'];
+  return d === undefined || d === '' ? {} : { qlogDir: d };
+}
+
 function keyLogFile(): { keyLogFile?: string } {
   const f = process.env['SSLKEYLOGFILE'];
   return f === undefined || f === '' ? {} : { keyLogFile: f };
@@ -29,7 +35,6 @@ async function runServer(testcase: string): Promise<number> {
   const certs = env('CERTS', '/certs');
   const root = env('WWW', '/www');
   const port = Number(env('PORT', '443'));
-  if (process.env['QLOGDIR']) log(`QLOGDIR=${process.env['QLOGDIR']}: qlog output is not implemented yet`);
   const server = new QuicServer({
     host: '::', port,
     tls: { certificate: readFileSync(join(certs, 'cert.pem'), 'utf8'), key: readPrivateKey(join(certs, 'priv.key')) },
@@ -43,6 +48,7 @@ async function runServer(testcase: string): Promise<number> {
     // INTEROP-RUNNER §3 chacha20: "Server must also restrict to ChaCha20".
     ...(testcase === 'chacha20' ? { cipherSuites: [CipherSuite.TLS_CHACHA20_POLY1305_SHA256] } : {}),
     ...keyLogFile(),
+    ...qlogDir(),
   });
   await server.listen();
   log(`listening on ${server.address.address} testcase=${testcase} root=${root}`);
@@ -95,7 +101,6 @@ async function runClient(testcase: string): Promise<number> {
     log('REQUESTS is empty');
     return 1;
   }
-  if (process.env['QLOGDIR']) log(`QLOGDIR=${process.env['QLOGDIR']}: qlog output is not implemented yet`);
   // The runner's clients do not authenticate the server (its CA is not in every image).
   const options: QuicClientOptions = {
     alpn: [HQ_ALPN], dangerouslySkipVerification: true, initialMaxData: 16 * 1024 * 1024, initialMaxStreamData: 8 * 1024 * 1024,
@@ -103,6 +108,7 @@ async function runClient(testcase: string): Promise<number> {
     // INTEROP-RUNNER §3 chacha20: the ClientHello offers 0x1303 and nothing else.
     ...(testcase === 'chacha20' ? { cipherSuites: [CipherSuite.TLS_CHACHA20_POLY1305_SHA256] } : {}),
     ...keyLogFile(),
+    ...qlogDir(),
   };
   // multiconnect (handshakeloss, handshakecorruption): one connection per file, one after the other.
   const batches = testcase === 'multiconnect' ? urls.map((u) => [u]) : [urls];

@@ -47,8 +47,8 @@ export interface PairOptions {
   /** The client's trust anchors (default: the CA that signed the server's certificate). */
   readonly trustAnchors?: readonly Uint8Array[];
   /** Extra connection options per side (key update settings, stateless reset key). */
-  readonly clientExtra?: Pick<ConnectionCommonOptions, 'keyUpdate' | 'statelessResetKey'>;
-  readonly serverExtra?: Pick<ConnectionCommonOptions, 'keyUpdate' | 'statelessResetKey'>;
+  readonly clientExtra?: Pick<ConnectionCommonOptions, 'keyUpdate' | 'statelessResetKey' | 'qlog'>;
+  readonly serverExtra?: Pick<ConnectionCommonOptions, 'keyUpdate' | 'statelessResetKey' | 'qlog'>;
   /** Rewrites the client Initial header the server is accepted from (to test §7.3 checks). */
   readonly acceptHeader?: (h: InitialPacketHeader) => InitialPacketHeader;
   /**
@@ -66,6 +66,10 @@ export interface PairOptions {
   readonly serverVersioning?: Pick<ServerConnectionOptions, 'preferredVersions' | 'versionInformation'>;
   /** The server's preferred_address (RFC 9000 §9.6). */
   readonly serverPreferredAddress?: { readonly ipv4?: string; readonly ipv6?: string };
+  /** Client resumption and 0-RTT (RFC 9001 §4.5, §4.6). */
+  readonly clientResumption?: Pick<ClientConnectionOptions, 'sessionTicket' | 'enableEarlyData'>;
+  /** Server tickets and 0-RTT (RFC 9001 §4.5, §4.6). */
+  readonly serverResumption?: Pick<ServerConnectionOptions, 'tickets' | 'ticketLifetimeMs' | 'enableEarlyData'>;
 }
 
 const ALPN = ['hq-interop'];
@@ -107,6 +111,7 @@ export class ConnectionPair {
       ...(options.clientLimits === undefined ? {} : { limits: options.clientLimits }),
       ...options.clientExtra,
       ...options.clientVersioning,
+      ...options.clientResumption,
     });
   }
 
@@ -192,6 +197,7 @@ export class ConnectionPair {
           ...(this.options.serverLimits === undefined ? {} : { limits: this.options.serverLimits }),
           ...this.options.serverExtra,
           ...this.options.serverVersioning,
+          ...this.options.serverResumption,
           ...(this.options.serverPreferredAddress === undefined ? {} : { preferredAddress: this.options.serverPreferredAddress }),
         },
         this.options.acceptHeader?.(header as InitialPacketHeader) ?? (header as InitialPacketHeader),

@@ -18,7 +18,7 @@
  */
 import type { Connection as ConnectionType } from '../../src/connection/connection.js';
 import { Connection } from '../../src/connection/connection.js';
-import type { ConnectionEvent, ConnectionLimits } from '../../src/connection/types.js';
+import type { ClientConnectionOptions, ConnectionEvent, ConnectionLimits, ServerConnectionOptions } from '../../src/connection/types.js';
 import { nobleCryptoProvider } from '../../src/crypto/noble-provider.js';
 import type { CryptoProvider } from '../../src/crypto/provider.js';
 import type { CertificateVerification } from '../../src/tls/certificates/errors.js';
@@ -101,6 +101,10 @@ export interface SimPairOptions {
   readonly network?: SimNetwork;
   /** The server's preferred_address (RFC 9000 §9.6), "a.b.c.d:port"; linked like RUNNER_SERVER. */
   readonly serverPreferredAddress?: SimAddress;
+  /** Client resumption and 0-RTT (RFC 9001 §4.5, §4.6): a ticket from an earlier pair. */
+  readonly clientResumption?: Pick<ClientConnectionOptions, 'sessionTicket' | 'enableEarlyData'>;
+  /** Server tickets and 0-RTT (RFC 9001 §4.5, §4.6): share `tickets` between pairs to resume. */
+  readonly serverResumption?: Pick<ServerConnectionOptions, 'tickets' | 'ticketLifetimeMs' | 'enableEarlyData'>;
 }
 
 /** One datagram a side handed to the network. */
@@ -161,6 +165,7 @@ export class SimPair {
       provider: options.provider, random: new SeededRandom(options.seed), wallClockMs: () => SIM_WALL_CLOCK_MS, alpnProtocols: ALPN,
       serverName: 'localhost', verification, path: { local: RUNNER_CLIENT, remote: RUNNER_SERVER },
       ...(options.clientLimits === undefined ? {} : { limits: options.clientLimits }),
+      ...options.clientResumption,
     });
   }
 
@@ -276,6 +281,7 @@ export class SimPair {
         alpnProtocols: ALPN, certificate: { chain: this.pki.chain, key: this.signingKey() },
         ...(options.serverLimits === undefined ? {} : { limits: options.serverLimits }),
         ...(options.serverPreferredAddress === undefined ? {} : { preferredAddress: { ipv4: options.serverPreferredAddress } }),
+        ...options.serverResumption,
       },
       header as InitialPacketHeader,
       path,

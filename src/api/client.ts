@@ -13,6 +13,7 @@ import { ClientDriver } from '../io/client-driver.js';
 import { wallClockMs } from '../io/clock.js';
 import { nodeRandom } from '../io/entropy.js';
 import { KeyLogFile } from '../io/key-log.js';
+import { qlogFiles } from '../io/qlog-file.js';
 import { formatAddress, resolveHost } from '../io/udp-socket.js';
 import { parseCertificatesPem } from '../tls/certificates/pem.js';
 import type { QuicVersion } from '../wire/version.js';
@@ -111,6 +112,7 @@ export class QuicClient {
       connection: {
         provider, random: nodeRandom, wallClockMs, alpnProtocols: o.alpn ?? [DEFAULT_ALPN], limits,
         serverName: o.serverName ?? host, verification: verification(o),
+        ...(o.qlogDir === undefined ? {} : { qlog: qlogFiles(o.qlogDir) }),
         ...(o.version === undefined ? {} : { version: o.version }),
         ...(o.availableVersions === undefined ? {} : { availableVersions: o.availableVersions }),
         ...(o.cipherSuites === undefined ? {} : { cipherSuites: o.cipherSuites }),

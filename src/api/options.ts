@@ -34,6 +34,8 @@ export interface TransportOptions {
   readonly initialMaxStreamData?: number;
   /** Append TLS secrets (NSS key log format) to this file: for Wireshark, never in production. */
   readonly keyLogFile?: string;
+  /** Write one qlog file (JSON-SEQ, `<odcid-hex>_<role>.sqlog`) per connection into this folder. */
+  readonly qlogDir?: string;
   /** Kernel socket buffer sizes. */
   readonly recvBufferSize?: number;
   readonly sendBufferSize?: number;
@@ -45,6 +47,8 @@ export interface TransportOptions {
   readonly cipherSuites?: readonly CipherSuiteId[];
   /** Observer of the driver's datagrams and core errors (a hook for qlog files and tests). */
   readonly trace?: DriverTrace;
+  /** Upper bound of DPLPMTUD's search in bytes of UDP payload (RFC 9000 §14.3; default 1452; ≤ 1200 disables probing). */
+  readonly maxDatagramSize?: number;
 }
 
 /** Default max_datagram_frame_size when `datagrams: true` (RFC 9221 §3). */
@@ -81,6 +85,7 @@ export function toConnectionLimits(o: TransportOptions): ConnectionLimits {
     ...(o.initialMaxData === undefined ? {} : { initialMaxData: o.initialMaxData }),
     ...(o.initialMaxStreamData === undefined ? {} : { initialMaxStreamData: o.initialMaxStreamData }),
     maxDatagramFrameSize,
+    ...(o.maxDatagramSize === undefined ? {} : { maxDatagramSize: o.maxDatagramSize }),
   };
 }
 

@@ -11,6 +11,7 @@ import type { ConnectionHandle, EndpointEvent, RetryPolicy } from '../endpoint/t
 import { delay, wallClockMs } from '../io/clock.js';
 import { nodeRandom } from '../io/entropy.js';
 import { KeyLogFile } from '../io/key-log.js';
+import { qlogFiles } from '../io/qlog-file.js';
 import { ServerDriver } from '../io/server-driver.js';
 import { parseCertificatesPem, parsePrivateKeyPem } from '../tls/certificates/pem.js';
 import type { QuicVersion } from '../wire/version.js';
@@ -93,6 +94,7 @@ export class QuicServer {
     const server: ServerConnectionOptions = {
       provider: this.provider, random: nodeRandom, wallClockMs, alpnProtocols: o.alpn ?? [DEFAULT_ALPN], certificate,
       limits: toConnectionLimits(o),
+      ...(o.qlogDir === undefined ? {} : { qlog: qlogFiles(o.qlogDir) }),
       ...(o.preferredVersions === undefined ? {} : { preferredVersions: o.preferredVersions }),
       ...(o.cipherSuites === undefined ? {} : { cipherSuites: o.cipherSuites }),
       ...(o.congestionControl === undefined ? {} : { congestionControl: o.congestionControl as CongestionControlAlgorithm }),

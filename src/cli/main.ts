@@ -36,7 +36,7 @@ options:
   --cc cubic|newreno congestion controller (default cubic)
   --retry            serve: send Retry to every new client (address validation)
   --keylog FILE      append TLS secrets for Wireshark (SSLKEYLOGFILE is honoured too)
-  --qlog-dir DIR     qlog output (not implemented yet: a warning is printed)
+  --qlog-dir DIR     write a qlog file per connection into DIR (default: $QLOGDIR)
 `;
 
 /** Runs the CLI; resolves with the exit code (serve resolves only at SIGINT/SIGTERM). */

@@ -63,20 +63,19 @@ export function intOption(args: CliArgs, name: 'port' | 'parallel' | 'size', fal
   return n;
 }
 
-/** Options common to both roles: ALPN, congestion control, key log; warns about qlog. */
-export function transportOptions(args: CliArgs, defaultAlpn: readonly string[], warn: (line: string) => void): { alpn: string[]; congestionControl?: CongestionControlAlgorithm; keyLogFile?: string } {
+/** Options common to both roles: ALPN, congestion control, key log (SSLKEYLOGFILE), qlog folder (QLOGDIR). */
+export function transportOptions(args: CliArgs, defaultAlpn: readonly string[], warn: (line: string) => void): { alpn: string[]; congestionControl?: CongestionControlAlgorithm; keyLogFile?: string; qlogDir?: string } {
   const alpn = args.values.alpn === undefined ? [...defaultAlpn] : args.values.alpn.split(',').map((a) => a.trim()).filter((a) => a.length > 0);
   const cc = args.values.cc;
   if (cc !== undefined && cc !== 'cubic' && cc !== 'newreno') throw new UsageError(`--cc must be cubic or newreno, got ${cc}`);
   const keyLogFile = args.values.keylog ?? process.env['SSLKEYLOGFILE'];
-  if (args.values['qlog-dir'] !== undefined) {
-    warn(`warning: --qlog-dir ${args.values['qlog-dir']}: qlog file output is not implemented yet; no qlog will be written`);
-  }
+  const qlogDir = args.values['qlog-dir'] ?? process.env['QLOGDIR'];
   if (keyLogFile !== undefined && keyLogFile !== '') warn(`warning: writing TLS secrets to ${keyLogFile} (key log: for Wireshark only)`);
   return {
     alpn,
     ...(cc === undefined ? {} : { congestionControl: cc }),
     ...(keyLogFile === undefined || keyLogFile === '' ? {} : { keyLogFile }),
+    ...(qlogDir === undefined || qlogDir === '' ? {} : { qlogDir }),
   };
 }
 

@@ -9,6 +9,7 @@ import { TransportErrorCode, type TransportError } from '../wire/errors.js';
 import { decodeReasonPhrase, encodeReasonPhrase, type ConnectionCloseFrame } from '../wire/frame-types.js';
 import { pushEvent, type ConnectionState } from './state.js';
 import type { CloseInitiator } from './types.js';
+import { qlogTermination } from './qlog-emit.js';
 
 /** Longest reason phrase we send. */
 const MAX_REASON_BYTES = 256;
@@ -42,6 +43,7 @@ export function enterClosing(s: ConnectionState, now: Instant, frame: Connection
   s.closeDeadline = addDuration(now, micros(3 * currentPto(s)));
   s.idleDeadline = undefined;
   closedEvent(s, 'local', frame);
+  if (s.qlog !== undefined) qlogTermination(s.qlog, now, { kind: 'closing', frame }); // quic-events §4.3, §4.6
 }
 
 /** The application closes (RFC 9000 §10.2; an application error code, §20.2). */
@@ -67,6 +69,7 @@ export function onPeerClose(s: ConnectionState, now: Instant, frame: ConnectionC
   s.idleDeadline = undefined;
   if (!wasClosing) s.closeDeadline = addDuration(now, micros(3 * currentPto(s)));
   if (!wasClosing) closedEvent(s, 'peer', frame);
+  if (s.qlog !== undefined) qlogTermination(s.qlog, now, { kind: 'draining', frame, wasClosing }); // quic-events §4.3, §4.6
 }
 
 /**
@@ -81,6 +84,7 @@ export function onStatelessReset(s: ConnectionState, now: Instant): void {
   s.idleDeadline = undefined;
   s.closeDeadline = addDuration(now, micros(3 * currentPto(s)));
   pushEvent(s, { type: 'connection_closed', by: 'stateless_reset', code: 0, reason: 'stateless reset', errorSpace: 'transport' });
+  if (s.qlog !== undefined) qlogTermination(s.qlog, now, { kind: 'stateless_reset' }); // quic-events §4.3
 }
 
 /**
@@ -124,6 +128,7 @@ export function onCloseTimers(s: ConnectionState, now: Instant): boolean {
     s.phase = 'closed';
     s.closeDeadline = undefined;
     s.closeSendPending = false;
+    if (s.qlog !== undefined) qlogTermination(s.qlog, now, { kind: 'closed' }); // quic-events §4.6
     return true;
   }
   if (s.idleDeadline !== undefined && now >= s.idleDeadline && !isTerminating(s)) {
@@ -131,6 +136,7 @@ export function onCloseTimers(s: ConnectionState, now: Instant): boolean {
     s.phase = 'closed';
     s.idleDeadline = undefined;
     pushEvent(s, { type: 'connection_closed', by: 'idle', code: 0, reason: 'idle timeout', errorSpace: 'transport' });
+    if (s.qlog !== undefined) qlogTermination(s.qlog, now, { kind: 'idle' }); // quic-events §4.3, §4.6
     return true;
   }
   return false;

@@ -38,12 +38,16 @@ import { preferredAddressParameter, startMigration, type MigrateResult } from '.
 import { createPathsState, onDatagramSentOnPath, onPathTimers, pathsTimeout } from './paths.js';
 import { buildPathDatagram } from './paths-send.js';
 import { onLostTokens } from './recovery-tokens.js';
+import { createQlogState, qlogDatagramIn, qlogMetrics, qlogPacketsLost, qlogStart } from './qlog-emit.js';
 import { LOCAL_CID_LENGTH, MAX_DATAGRAM_SIZE, type ConnectionState } from './state.js';
 import { announceReadable } from './stream-events.js';
+import { createSurfaceState, keepAliveTimeout, maxDatagramPayload, onKeepAliveTimer, queuePing, syncDatagramLimit } from './app-surface.js';
+import { noteOpenBlocked, streamState, streamStats, type StreamStateInfo } from './stream-surface.js';
 import { setStreamPriority, streamPriority } from './stream-scheduling.js';
+import { createZeroRttState, earlyDataContext, rememberedSubset, ticketMatchesVersion } from './zero-rtt.js';
 import { validatePriority } from '../scheduler/priority.js';
 import { completeCertificateVerification, driveTls } from './tls-bridge.js';
-import { DEFAULT_PATH, type AcceptValidation, type ClientConnectionOptions, type ConnectionCommonOptions, type ConnectionEvent, type ConnectionStats, type ConnectionToken, type NetworkPath, type ServerConnectionOptions, type Transmit } from './types.js';
+import { DEFAULT_PATH, type AcceptValidation, type ClientConnectionOptions, type ConnectionCommonOptions, type ConnectionEvent, type ConnectionStats, type ConnectionToken, type StreamStatsSnapshot, type NetworkPath, type ServerConnectionOptions, type Transmit } from './types.js';
 
 /** Default limits (RFC 9000 §18.2 parameters we advertise). */
 const DEFAULTS = {
@@ -93,14 +97,19 @@ export class Connection {
     const offered = options.availableVersions ?? [version, version === QUIC_V1 ? QUIC_V2 : QUIC_V1];
     params.versionInformation = options.versionInformation ?? localVersionInformation('client', version, offered);
     const negotiation = createNegotiationState(version, offered, dcid, options.token?.slice() ?? new Uint8Array(0), options.versionInformation !== undefined);
+    // RFC 9369 §5: "Clients MUST NOT use a session ticket ... from a QUIC version 1 connection to initiate a QUIC version 2 connection, and vice versa."
+    const sessionTicket = options.sessionTicket !== undefined && ticketMatchesVersion(options.sessionTicket, version) ? options.sessionTicket : undefined;
     const tls = new TlsClientSession({
       provider: options.provider, random: options.random, transportParameters: encodeParams(params),
       alpnProtocols: options.alpnProtocols, verification: options.verification,
       ...(options.cipherSuites === undefined ? {} : { cipherSuites: options.cipherSuites }),
       ...(options.serverName === undefined ? {} : { serverName: options.serverName }),
-      ...(options.sessionTicket === undefined ? {} : { sessionTicket: options.sessionTicket }),
+      ...(sessionTicket === undefined ? {} : { sessionTicket }),
+      ...(options.enableEarlyData === true ? { enableEarlyData: true } : {}),
     });
     const conn = new Connection(createState('client', options, tls, cids, dcid, dcid, params, options.path ?? DEFAULT_PATH, negotiation));
+    conn.state.zeroRtt.ticket = sessionTicket; // RFC 9000 §7.4.1: its remembered parameters (zero-rtt.ts)
+    if (conn.state.qlog !== undefined) qlogStart(conn.state.qlog, conn.state, now, conn.state.path); // quic-events §4.2 (qlog-emit.ts)
     driveTls(conn.state, now, () => tls.start(options.wallClockMs()));
     return conn;
   }
@@ -135,6 +144,13 @@ export class Connection {
       },
       alpnProtocols: options.alpnProtocols, certificate: options.certificate,
       ...(options.cipherSuites === undefined ? {} : { cipherSuites: options.cipherSuites }),
+      // RFC 8446 §4.6.1 tickets and RFC 9001 §4.6 0-RTT; RFC 9000 §7.4.1: 0-RTT needs the same remembered parameters (zero-rtt.ts).
+      ...(options.tickets === undefined ? {} : { tickets: { store: options.tickets, ...(options.ticketLifetimeMs === undefined ? {} : { lifetimeMs: options.ticketLifetimeMs }) } }),
+      ...(options.enableEarlyData === true ? { enableEarlyData: true } : {}),
+      // Read when TLS checks a ticket and issues one: bound to the version in use (RFC 9369 §5).
+      get earlyDataContext() {
+        return earlyDataContext(state.version, encodeParams(rememberedSubset(params)));
+      },
     });
     const state = createState('server', { ...options, version }, tls, cids, firstPacket.scid.slice(), firstPacket.dcid.slice(), params, path, negotiation);
     // RFC 9000 §8.1: a valid Retry or NEW_TOKEN token validated the client's address.
@@ -146,8 +162,10 @@ export class Connection {
    * A UDP datagram arrived on `path` (default: the path in use, for drivers with a single path).
    */
   handleDatagram(now: Instant, datagram: Uint8Array, path: NetworkPath = this.state.path): void {
+    if (this.state.qlog !== undefined) qlogDatagramIn(this.state.qlog, this.state, now, path); // a server's qlog start (qlog-emit.ts)
     receiveDatagram(this.state, now, datagram, path);
     updateAmplification(this.state, now);
+    if (this.state.qlog !== undefined) qlogMetrics(this.state.qlog, this.state, now); // quic-events §7.2 (qlog-emit.ts)
   }
 
   /**
@@ -168,6 +186,7 @@ export class Connection {
     const s = this.state;
     if (onCloseTimers(s, now) || isTerminating(s)) return;
     onPathTimers(s, now); // RFC 9000 §8.2.4: challenge retransmission and abandonment (paths.ts)
+    onKeepAliveTimer(s, now); // RFC 9000 §10.1.2: keep-alive PING (app-surface.ts)
     const deadline = s.ld.lossDetectionTimeout();
     if (deadline === undefined || now < deadline) return;
     const r = s.ld.onLossDetectionTimeout(now);
@@ -175,9 +194,12 @@ export class Connection {
       case 'none':
         return;
       case 'lost':
+        if (s.qlog !== undefined) qlogPacketsLost(s.qlog, now, r.space, r.lost, 'time_threshold'); // quic-events §7.4
         onLostTokens(s, now, r.lost);
+        if (s.qlog !== undefined) qlogMetrics(s.qlog, s, now);
         return;
       case 'pto':
+        if (s.qlog !== undefined) qlogMetrics(s.qlog, s, now); // quic-events §7.2 pto_count
         schedulePtoProbes(s, r.space, r.probes);
         s.pmtud.onPtoExpired(s.ld.ptoCount); // RFC 8899 §4.3: a black hole drops to 1200 before the probes go
         return;
@@ -195,6 +217,7 @@ export class Connection {
     if (probe !== undefined) return probe;
     const length = buildDatagram(this.state, now, out);
     if (length > 0) onDatagramSentOnPath(this.state, this.state.path, length);
+    if (this.state.qlog !== undefined) qlogMetrics(this.state.qlog, this.state, now); // quic-events §7.2 (qlog-emit.ts)
     return length === 0 ? undefined : { length, path: this.state.path };
   }
 
@@ -212,6 +235,7 @@ export class Connection {
     for (const sp of Object.values(s.spaces)) if (sp.canSend && sp.ack.hasAckElicitingPending()) t = earliest(t, sp.ack.ackDeadline());
     t = earliest(t, pathsTimeout(s)); // RFC 9000 §8.2.4 path validation timers
     t = earliest(t, s.pmtud.pollTimeout()); // PMTU_RAISE_TIMER (RFC 8899 §5.1.1): the next pollTransmit probes
+    t = earliest(t, keepAliveTimeout(s)); // RFC 9000 §10.1.2 keep-alive (app-surface.ts)
     return t;
   }
 
@@ -245,8 +269,17 @@ export class Connection {
     if (isTerminating(this.state)) return undefined;
     const streams = this.state.streams;
     const id = streams?.openStream(dir)?.id;
+    if (id === undefined && streams !== undefined) noteOpenBlocked(this.state, dir); // streams_available follows (stream-surface.ts)
     if (id !== undefined && priority !== undefined) setStreamPriority(streams!, id, priority);
     return id;
+  }
+
+  /**
+   * How many more streams of `dir` `openStream` can open now under the peer's MAX_STREAMS (RFC 9000
+   * §4.6); 0 before the peer's transport parameters. At 0, wait for streams_available.
+   */
+  availableStreams(dir: StreamDir): number {
+    return this.state.streams?.localStreamsAvailable(dir) ?? 0;
   }
 
   /**
@@ -309,7 +342,39 @@ export class Connection {
    * @throws DatagramError when the peer did not advertise max_datagram_frame_size or it is too small.
    */
   sendDatagram(bytes: Uint8Array): boolean {
+    syncDatagramLimit(this.state); // RFC 9221 §5: at most `maxDatagramPayload()` bytes (app-surface.ts)
     return this.state.datagramSend.push(bytes) !== undefined;
+  }
+
+  /**
+   * The largest payload `sendDatagram` accepts now (RFC 9221 §3, §5): the peer's
+   * max_datagram_frame_size and one 1-RTT packet at the current path MTU (DPLPMTUD, RFC 9000 §14.3),
+   * less the frame header; 0 when the peer accepts no datagrams. Queued datagrams that no longer fit
+   * after the path MTU shrank are dropped (stats().datagramsDropped).
+   */
+  maxDatagramPayload(): number {
+    return maxDatagramPayload(this.state);
+  }
+
+  /**
+   * Queues a PING (RFC 9000 §19.2) for the next 1-RTT packet: an ack-eliciting packet that keeps
+   * the peer's idle timer running (RFC 9000 §10.1.2). False once the connection is closing.
+   */
+  ping(): boolean {
+    return queuePing(this.state);
+  }
+
+  /**
+   * Both parts of a stream (RFC 9000 §3.1, §3.2): states, reset and STOP_SENDING codes, writable
+   * and readable bytes; undefined for a stream never opened, or closed and forgotten.
+   */
+  streamState(id: number): StreamStateInfo | undefined {
+    return streamState(this.state, id);
+  }
+
+  /** A stream's counters (DESIGN §7 StreamStats); undefined for a stream never opened, or closed and forgotten. */
+  streamStats(id: number): StreamStatsSnapshot | undefined {
+    return streamStats(this.state, id);
   }
 
   /** The oldest received datagram, or undefined. */
@@ -381,6 +446,11 @@ export class Connection {
       bytesSent: s.bytesSent, bytesReceived: s.bytesReceived, packetsSent: s.packetsSent, packetsReceived: s.packetsReceived,
       lostPackets: s.lostPackets, rtt: s.ld.rtt.smoothedRtt, cwnd: s.ld.cc.congestionWindow,
       pmtu: s.pmtud.current,
+      pmtuProbesLost: s.surface.pmtuProbesLost,
+      streamsOpenedBidi: s.streams?.streamsOpened.bidi ?? 0, streamsOpenedUni: s.streams?.streamsOpened.uni ?? 0,
+      streamsClosedBidi: s.streams?.streamsClosed.bidi ?? 0, streamsClosedUni: s.streams?.streamsClosed.uni ?? 0,
+      datagramsSent: s.datagramSend.sent, datagramsReceived: s.datagramRecv.received, datagramsDropped: s.datagramSend.dropped,
+      datagramsLost: s.datagramSend.lost, datagramsReceivedDropped: s.datagramRecv.dropped,
     };
   }
 }
@@ -485,6 +555,9 @@ function createState(
     readableAnnounced: new Set(), touchedStreams: new Set(), writeBlocked: new Set(), datagramAnnounced: false,
     bytesSent: 0, bytesReceived: 0, packetsSent: 0, packetsReceived: 0, lostPackets: 0,
     paths: createPathsState(path),
+    qlog: createQlogState(typeof options.qlog === 'function' ? options.qlog((params.originalDestinationConnectionId ?? originalDcid).slice(), role) : options.qlog, options.alpnProtocols, role),
+    zeroRtt: createZeroRttState(undefined),
+    surface: createSurfaceState(options.limits?.keepAliveIntervalMs),
     pmtud: new Pmtud({ maxDatagramSize: options.limits?.maxDatagramSize ?? PMTUD.DEFAULT_MAX_DATAGRAM_SIZE }),
   };
 }

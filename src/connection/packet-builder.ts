@@ -26,7 +26,10 @@ import { discardSpace } from './tls-bridge.js';
 import { activePathBudget } from './paths.js';
 import { pmtudTick } from './pmtud.js';
 import { writeStreamFrames } from './stream-scheduling.js';
+import { onAckElicitingSent, writeDatagramFrames, writePing } from './app-surface.js';
 import type { ConnectionToken } from './types.js';
+import { qlogPacketSent } from './qlog-emit.js';
+import { canSendZeroRtt, onZeroRttSent, zeroRttHeader, zeroRttWriteKeys } from './zero-rtt.js';
 
 /** AEAD tag length (RFC 9001 §5.3: all QUIC v1 AEADs have a 16-byte tag). */
 const TAG = 16;
@@ -85,7 +88,7 @@ export function buildDatagram(s: ConnectionState, now: Instant, out: Uint8Array)
   if (probeLength > 0) return probeLength;
   for (const id of SPACES) {
     const sp = s.spaces[id];
-    if (!sp.canSend) continue;
+    if (!sp.canSend && !canSendZeroRtt(s, sp)) continue; // RFC 9001 §4.6.1: the client's 0-RTT packets (zero-rtt.ts)
     if (id === PacketNumberSpace.ApplicationData && !beforeOneRttSend(s)) {
       // RFC 9001 §6.6: "If a key update is not possible ... the endpoint MUST stop using the connection";
       // "It is RECOMMENDED that endpoints immediately close the connection with a connection error of type AEAD_LIMIT_REACHED".
@@ -112,7 +115,7 @@ function headerFor(s: ConnectionState, sp: PacketSpace): LongHeader | undefined 
     case PacketNumberSpace.Handshake:
       return { type: PacketType.Handshake, version: s.version, dcid: s.remoteCid, scid: s.localCid };
     case PacketNumberSpace.ApplicationData:
-      return undefined;
+      return zeroRttHeader(s, sp); // RFC 9000 §17.2.3: a 0-RTT long header until 1-RTT keys (zero-rtt.ts)
   }
 }
 
@@ -122,7 +125,7 @@ function startDraft(s: ConnectionState, sp: PacketSpace): Omit<Draft, 'payload' 
   const pnLen = encodePacketNumberLength(pn, largestAcked < 0 ? undefined : largestAcked);
   const header = headerFor(s, sp);
   const headerSize = header === undefined ? 1 + s.remoteCid.length + pnLen : sizeOfLongHeader(header, pnLen, 2);
-  return { space: sp, keys: sp.writeKeys!, header, pn, pnLen, headerSize };
+  return { space: sp, keys: zeroRttWriteKeys(s, sp) ?? sp.writeKeys!, header, pn, pnLen, headerSize };
 }
 
 function buildPacket(s: ConnectionState, now: Instant, sp: PacketSpace, room: number, congestionBlocked: boolean): Draft | undefined {
@@ -130,7 +133,8 @@ function buildPacket(s: ConnectionState, now: Instant, sp: PacketSpace, room: nu
   const avail = room - base.headerSize - TAG;
   if (avail < MIN_PACKET_ROOM - base.headerSize) return undefined;
   const probe = sp.probesPending > 0;
-  const ackPreview = sp.ack.hasUnreported() ? sp.ack.buildAck(now, Math.min(avail, 256)) : undefined;
+  // RFC 9000 §12.4 Table 3: no ACK in 0-RTT packets (they are acknowledged in 1-RTT, §12.3).
+  const ackPreview = sp.ack.hasUnreported() && base.header?.type !== PacketType.ZeroRtt ? sp.ack.buildAck(now, Math.min(avail, 256)) : undefined;
   const ackReserve = ackPreview === undefined ? 0 : sizeOfFrame(ackPreview);
   const scratch = new Uint8Array(Math.max(0, avail));
   const body = new Writer(scratch, 0, Math.max(0, avail - ackReserve));
@@ -165,9 +169,11 @@ function writeBody(s: ConnectionState, now: Instant, sp: PacketSpace, w: Writer,
   if (!s.handshakeComplete && s.role === 'server') return;
   if (s.handshakeComplete) writeConnectionIdFrames(s, w, tokens);
   writeNewTokenFrames(s, w, tokens);
-  // Stream control frames, then STREAM frames by priority (stream-scheduling.ts).
-  if (s.streams !== undefined) writeStreamFrames(s.streams, w, now, s.ld.rtt.smoothedRtt, tokens);
-  for (let t = s.datagramSend.writeFrame(w); t !== undefined; t = s.datagramSend.writeFrame(w)) tokens.push(t);
+  writePing(s, w); // a PING queued by ping() or the keep-alive timer (app-surface.ts)
+  // Stream control frames, then DATAGRAM frames, then STREAM frames by priority (stream-scheduling.ts;
+  // DATAGRAM before STREAM as in quinn and quiche, app-surface.ts).
+  if (s.streams !== undefined) writeStreamFrames(s.streams, w, now, s.ld.rtt.smoothedRtt, tokens, () => writeDatagramFrames(s, w, tokens));
+  else writeDatagramFrames(s, w, tokens);
 }
 
 /**
@@ -215,12 +221,15 @@ function sealDatagram(s: ConnectionState, now: Instant, drafts: readonly Draft[]
     offset = start + end;
     d.space.nextPacketNumber++;
     s.packetsSent++;
+    if (s.qlog !== undefined) qlogPacketSent(s.qlog, s, now, { type: d.header?.type ?? PacketType.OneRtt, packetNumber: d.pn, dcid: d.header?.dcid ?? s.remoteCid, payload: d.payload, length: end, mtuProbe: d.pmtuProbe === true }); // quic-events §5.5
+    if (d.header?.type === PacketType.ZeroRtt) onZeroRttSent(s);
     if (!track) continue;
     const evicted = s.ld.onPacketSent(d.space.space, { packetNumber: d.pn, ackEliciting: d.ackEliciting, inFlight: d.ackEliciting || d.padded, sentBytes: end, tokens: d.tokens, ...(d.pmtuProbe === true ? { isPmtuProbe: true } : {}) }, now);
     if (evicted.length > 0) onLostTokens(s, now, evicted);
     if (d.ackEliciting) {
       if (!s.ackElicitingSentSinceReceive) restartIdleTimer(s, now);
       s.ackElicitingSentSinceReceive = true;
+      onAckElicitingSent(s, now); // keep-alive (app-surface.ts)
     }
     // RFC 9001 §4.9.1: "a client MUST discard Initial keys when it first sends a Handshake packet".
     if (s.role === 'client' && d.space.space === PacketNumberSpace.Handshake) discardSpace(s, PacketNumberSpace.Initial, now);

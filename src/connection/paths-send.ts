@@ -23,6 +23,7 @@ import { onLostTokens } from './recovery-tokens.js';
 import { nextChallengeData, pathBudget, type PathState } from './paths.js';
 import { MAX_DATAGRAM_SIZE, type ConnectionState } from './state.js';
 import type { Transmit } from './types.js';
+import { qlogPacketSent } from './qlog-emit.js';
 
 /** RFC 9000 §8.2.1: the size path-validation datagrams are expanded to. */
 export const PATH_PROBE_DATAGRAM_SIZE = 1200;
@@ -69,6 +70,7 @@ function writeProbe(s: ConnectionState, now: Instant, p: PathState, out: Uint8Ar
   const target = Math.min(PATH_PROBE_DATAGRAM_SIZE, limit) - TAG;
   if (w.offset < target) w.zeros(target - w.offset);
   onOneRttSent(s); // RFC 9001 §6.6: "Endpoints MUST count the number of encrypted packets for each set of keys."
+  if (s.qlog !== undefined) qlogPacketSent(s.qlog, s, now, { type: PacketType.OneRtt, packetNumber: pn, dcid, payload: out.subarray(pnOffset + pnLen, w.offset), length: w.offset + TAG }); // quic-events §5.5, before protection
   const end = protectPacket(sp.writeKeys!, out, pnOffset, pnLen, pn, w.offset);
   sp.nextPacketNumber++;
   s.packetsSent++;

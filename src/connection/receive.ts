@@ -27,8 +27,11 @@ import { LOCAL_CID_LENGTH, pushEvent, type ConnectionState } from './state.js';
 import type { NetworkPath } from './types.js';
 import { confirmHandshake, discardSpace, onCryptoData } from './tls-bridge.js';
 import { announceStreams } from './stream-events.js';
+import { applyStreamFrame, onMaxStreamsFrame } from './stream-surface.js';
 import { announcePreferredAddress } from './migration.js';
+import { qlogPacketDropped, qlogPacketReceived, qlogPacketsLost } from './qlog-emit.js';
 import { isProbingFrame, onDatagramReceivedOnPath, onPacketOnPath, onPathChallenge, onPathResponse } from './paths.js';
+import { onOneRttReceived, onRetryForZeroRtt, onZeroRttOpened, takeBufferedZeroRtt, zeroRttReadKeys } from './zero-rtt.js';
 
 /** Handles one UDP datagram (RFC 9000 §12.2: "MUST individually process each QUIC packet"). */
 export function receiveDatagram(s: ConnectionState, now: Instant, datagram: Uint8Array, path: NetworkPath): void {
@@ -43,7 +46,10 @@ export function receiveDatagram(s: ConnectionState, now: Instant, datagram: Uint
     // RFC 9000 §17.2.5.2 (Retry, retry.ts) and §6.2 (Version Negotiation, versions.ts): client only;
     // both take the rest of the datagram.
     if (pkt.type === PacketType.Retry) {
-      if (onRetryPacket(s, now, pkt)) authenticated = true;
+      if (onRetryPacket(s, now, pkt)) {
+        authenticated = true;
+        onRetryForZeroRtt(s, now); // RFC 9000 §17.2.5.3: 0-RTT goes again to the new connection ID
+      }
       continue;
     }
     if (pkt.type === PacketType.VersionNegotiation) {
@@ -53,10 +59,26 @@ export function receiveDatagram(s: ConnectionState, now: Instant, datagram: Uint
     // RFC 9000 §12.2: "Receivers SHOULD ignore any subsequent packets with a different
     // Destination Connection ID than the first packet in the datagram."
     if (firstDcid === undefined) firstDcid = pkt.dcid;
-    else if (!bytesEqual(firstDcid, pkt.dcid)) continue;
-    if (!isOurDcid(s, pkt)) continue;
+    else if (!bytesEqual(firstDcid, pkt.dcid)) {
+      if (s.qlog !== undefined) qlogPacketDropped(s.qlog, now, pkt, pkt.packetLength, 'rejected'); // quic-events §5.7
+      continue;
+    }
+    if (!isOurDcid(s, pkt)) {
+      if (s.qlog !== undefined) qlogPacketDropped(s.qlog, now, pkt, pkt.packetLength, 'connection_unknown'); // quic-events §5.7
+      continue;
+    }
     try {
       if (receivePacket(s, now, pkt, path)) authenticated = true;
+    } catch (e) {
+      if (e instanceof TransportError) closeWithError(s, now, e);
+      else throw e;
+    }
+    if (isGone(s)) return;
+  }
+  // RFC 9000 §5.2.2: 0-RTT packets buffered until their keys arrived (zero-rtt.ts).
+  for (const b of takeBufferedZeroRtt(s)) {
+    try {
+      receivePacket(s, now, b.pkt, b.path);
     } catch (e) {
       if (e instanceof TransportError) closeWithError(s, now, e);
       else throw e;
@@ -88,13 +110,16 @@ function isOurDcid(s: ConnectionState, pkt: Exclude<PacketHeader, { type: 'retry
 
 /** Processes one packet; returns true when it was authenticated (RFC 9001 §5.5). */
 function receivePacket(s: ConnectionState, now: Instant, pkt: Exclude<PacketHeader, { type: 'retry' | 'version_negotiation' }>, path: NetworkPath): boolean {
-  if (pkt.type === PacketType.ZeroRtt) return false; // 0-RTT is not in this cut
   const spaceId = packetNumberSpaceOf(pkt.type);
   const space = s.spaces[spaceId];
   // RFC 9368 §2.3: long headers of another version get that version's Initial keys, if any (versions.ts).
-  const keys = pkt.type === PacketType.OneRtt ? space.readKeys : longHeaderReadKeys(s, pkt);
+  // RFC 9001 §5.6 / §4.6.2: 0-RTT packets with the server's 0-RTT keys, else dropped or buffered (zero-rtt.ts).
+  const keys = pkt.type === PacketType.OneRtt ? space.readKeys : pkt.type === PacketType.ZeroRtt ? zeroRttReadKeys(s, now, pkt, path) : longHeaderReadKeys(s, pkt);
   // RFC 9001 §5.5 / §4.9: packets for which there are no keys (yet, or any more) are dropped.
-  if (keys === undefined || space.discarded) return false;
+  if (keys === undefined || space.discarded) {
+    if (s.qlog !== undefined) qlogPacketDropped(s.qlog, now, pkt, pkt.packetLength, 'key_unavailable'); // quic-events §5.7
+    return false;
+  }
   let opened;
   if (pkt.type === PacketType.OneRtt) {
     // RFC 9001 §6.3: 1-RTT keys are chosen by the Key Phase bit.
@@ -103,20 +128,31 @@ function receivePacket(s: ConnectionState, now: Instant, pkt: Exclude<PacketHead
     try {
       opened = unprotectPacket(keys, pkt.bytes, pkt.pnOffset, pkt.packetLength, space.ack.largestReceived);
     } catch (e) {
-      if (e instanceof CodecError) return false; // too short to sample: RFC 9001 §5.4.2 "MUST discard"
+      if (e instanceof CodecError) {
+        if (s.qlog !== undefined) qlogPacketDropped(s.qlog, now, pkt, pkt.packetLength, 'invalid'); // quic-events §5.7
+        return false; // too short to sample: RFC 9001 §5.4.2 "MUST discard"
+      }
       throw e;
     }
     if (opened === null) onDecryptionFailed(s, keys);
   }
   // RFC 9001 §5.5: packets that fail authentication are discarded, not an error.
-  if (opened === null) return false;
-  if (pkt.type !== PacketType.OneRtt) onLongHeaderOpened(s, pkt);
+  if (opened === null) {
+    if (s.qlog !== undefined) qlogPacketDropped(s.qlog, now, pkt, pkt.packetLength, 'decryption_failure'); // quic-events §5.7
+    return false;
+  }
+  if (pkt.type === PacketType.ZeroRtt) onZeroRttOpened(s);
+  else if (pkt.type !== PacketType.OneRtt) onLongHeaderOpened(s, pkt);
+  else onOneRttReceived(s, now); // RFC 9001 §4.9.3: the server's 0-RTT keys go 3 PTO later
   // RFC 9000 §17.2/§17.3.1: "An endpoint MUST treat receipt of a packet that has a non-zero value
   // for these bits after removing both packet and header protection as a connection error of
   // type PROTOCOL_VIOLATION."
   if (reservedBitsOf(opened.firstByte) !== 0) throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, undefined, 'reserved bits set');
   // RFC 9000 §12.3: duplicates are discarded.
-  if (space.ack.isDuplicate(opened.packetNumber)) return true;
+  if (space.ack.isDuplicate(opened.packetNumber)) {
+    if (s.qlog !== undefined) qlogPacketDropped(s.qlog, now, pkt, pkt.packetLength, 'duplicate', opened.packetNumber); // quic-events §5.7
+    return true;
+  }
   let frames: Frame[];
   try {
     frames = decodeFrames(opened.payload, pkt.type);
@@ -128,6 +164,7 @@ function receivePacket(s: ConnectionState, now: Instant, pkt: Exclude<PacketHead
     throw e;
   }
   s.packetsReceived++;
+  if (s.qlog !== undefined) qlogPacketReceived(s.qlog, s, now, pkt, opened.packetNumber, frames); // quic-events §5.6
   const ackEliciting = frames.some((f) => isAckEliciting(frameTypeOf(f)));
   space.ack.onPacketReceived(opened.packetNumber, ackEliciting, now);
 
@@ -171,6 +208,7 @@ function onFrame(s: ConnectionState, now: Instant, spaceId: PacketNumberSpace, f
       return;
     case 'ack': {
       const result = s.ld.onAckReceived(frame, spaceId, now);
+      if (s.qlog !== undefined && result.lost.length > 0) qlogPacketsLost(s.qlog, now, spaceId, result.lost); // quic-events §7.4
       onAckedTokens(s, result.acked);
       onLostTokens(s, now, result.lost);
       // RFC 9002 §6.2.2.1: a client's address is validated once its Handshake packets are acknowledged.
@@ -202,14 +240,14 @@ function onFrame(s: ConnectionState, now: Instant, spaceId: PacketNumberSpace, f
     case 'stop_sending':
     case 'max_stream_data':
     case 'stream_data_blocked':
-      requireStreams(s, frame).onStreamFrame(frame);
+      applyStreamFrame(s, requireStreams(s, frame), frame); // stream_reset / stream_stopped events (stream-surface.ts)
       s.touchedStreams.add(frame.streamId);
       return;
     case 'max_data':
       requireStreams(s, frame).onMaxData(frame.maximum);
       return;
     case 'max_streams':
-      requireStreams(s, frame).onMaxStreams(frame.bidi, frame.maximum);
+      onMaxStreamsFrame(s, requireStreams(s, frame), frame.bidi, frame.maximum); // streams_available (stream-surface.ts)
       return;
     case 'datagram': {
       s.datagramRecv.onDatagram(frame.data, sizeOfFrame(frame));

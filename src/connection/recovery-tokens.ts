@@ -51,7 +51,9 @@ export function onAckedTokens(s: ConnectionState, packets: readonly SentPacket<C
 export function onLostTokens(s: ConnectionState, _now: Instant, packets: readonly SentPacket<ConnectionToken>[]): void {
   if (packets.length > 0) pmtudOnLost(s, packets); // RFC 8899 §4.3 black hole detection
   for (const p of packets) {
-    s.lostPackets++;
+    // Lost DPLPMTUD probes say nothing about congestion or the path's health (RFC 9000 §14.4): counted apart.
+    if (p.isPmtuProbe === true) s.surface.pmtuProbesLost++;
+    else s.lostPackets++;
     for (const t of p.tokens) {
       switch (t.kind) {
         case 'ack':

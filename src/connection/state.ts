@@ -23,8 +23,11 @@ import type { ConnectionIdState } from './connection-ids.js';
 import type { KeyUpdateState } from './key-update.js';
 import type { PacketSpace } from './packet-space.js';
 import type { PathsState } from './paths.js';
+import type { QlogState } from './qlog-emit.js';
 import type { Pmtud } from './pmtud.js';
 import type { NegotiationState } from './retry.js';
+import type { ZeroRttState } from './zero-rtt.js';
+import type { SurfaceState } from './app-surface.js';
 import type { ConnectionEvent, ConnectionToken, NetworkPath } from './types.js';
 
 /** Where the connection is in its life (RFC 9000 §10). */
@@ -112,6 +115,12 @@ export interface ConnectionState {
   lostPackets: number;
   /** Known network paths, path validation and migration (RFC 9000 §8.2, §9; paths.ts). */
   readonly paths: PathsState;
+  /** qlog (qlog-emit.ts): undefined when no observer is attached; every emission site checks it first. */
+  readonly qlog: QlogState | undefined;
+  /** 0-RTT keys, remembered parameters and buffered packets (RFC 9001 §4.6; zero-rtt.ts). */
+  readonly zeroRtt: ZeroRttState;
+  /** Keep-alive, PING, stream-limit notifications and extra stats (app-surface.ts, stream-surface.ts). */
+  readonly surface: SurfaceState;
 }
 
 /** Queues an event; duplicate stream notifications are the callers' job to avoid. */

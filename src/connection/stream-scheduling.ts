@@ -69,14 +69,18 @@ function markSendable(streams: StreamManager, sched: StreamScheduling, id: numbe
 }
 
 /**
- * Writes the streams' part of a 1-RTT packet into `w`: control frames first, then STREAM frames
+ * Writes the streams' part of a 1-RTT packet into `w`: control frames first, then
+ * `beforeStreamFrames` (the packet builder's DATAGRAM frames, app-surface.ts), then STREAM frames
  * by priority (see the module comment); tokens go to `tokens`.
  */
-export function writeStreamFrames(streams: StreamManager, w: Writer, now: Instant, rtt: Duration, tokens: ConnectionToken[]): void {
+export function writeStreamFrames(streams: StreamManager, w: Writer, now: Instant, rtt: Duration, tokens: ConnectionToken[], beforeStreamFrames?: () => void): void {
   const sched = schedulingFor(streams);
   const out: StreamsToken[] = sched.source.out;
   out.length = 0;
   streams.writeControlFrames(w, now, rtt, out);
+  for (const t of out) tokens.push(t);
+  out.length = 0;
+  beforeStreamFrames?.();
   sched.scheduler.fillPacket(w, w.remaining, sched.source);
   for (const t of out) tokens.push(t);
   out.length = 0;

@@ -5,7 +5,7 @@
  * confirmation (§4.1.1, §4.1.2); a TLS alert becomes CONNECTION_CLOSE with CRYPTO_ERROR (§4.8).
  */
 import { derivePacketKeys } from '../crypto/packet-protection.js';
-import { StreamManager } from '../streams/streams.js';
+import { StreamManager, type StreamTransportLimits } from '../streams/streams.js';
 import { TlsAlert } from '../tls/alerts.js';
 import type { CertificateVerification } from '../tls/certificates/errors.js';
 import type { TlsEvent } from '../tls/session-types.js';
@@ -21,6 +21,8 @@ import { checkRetrySourceConnectionId } from './retry.js';
 import { checkPeerVersionInformation, chooseServerVersion } from './versions.js';
 import { spaceOfLevel, type CryptoLevel } from './packet-space.js';
 import { pushEvent, type ConnectionState } from './state.js';
+import { qlogHandshakeComplete, qlogHandshakeConfirmed, qlogPeerParameters, qlogSpaceDiscarded, qlogTlsSecret } from './qlog-emit.js';
+import { keepsZeroRttStreams, onEarlyDataOutcome, onEarlySecret, onOneRttWriteKeys } from './zero-rtt.js';
 
 /** Largest auto-tuned receive windows. */
 const MAX_STREAM_WINDOW = 16 * 1024 * 1024;
@@ -65,13 +67,16 @@ function onTlsEvent(s: ConnectionState, now: Instant, ev: TlsEvent): void {
       s.spaces[spaceOfLevel(ev.level)].cryptoSend.push(ev.data);
       return;
     case 'secret': {
-      if (ev.level === 'early') return; // 0-RTT is not in this cut
+      if (s.qlog !== undefined) qlogTlsSecret(s.qlog, s, now, ev.level, ev.direction); // quic-events §6.1 (qlog-emit.ts)
+      // RFC 9001 §4.6: 0-RTT keys, and the client's streams with remembered parameters (zero-rtt.ts).
+      if (ev.level === 'early') return onEarlySecret(s, ev.direction, ev.suite, ev.secret, (peer) => newStreamManager(s, peer));
       const space = s.spaces[spaceOfLevel(ev.level)];
       // RFC 9001 §5.1: packet protection keys are derived from the TLS secret with the suite's hash.
       const keys = derivePacketKeys(s.provider, ev.suite, ev.secret, s.version);
       if (ev.direction === 'read') space.readKeys = keys;
       else space.writeKeys = keys;
       if (ev.level === 'handshake' && ev.direction === 'write') s.ld.setHasHandshakeKeys(now);
+      if (ev.level === 'application' && ev.direction === 'write') onOneRttWriteKeys(s); // RFC 9001 §4.9.3
       return;
     }
     case 'peer_transport_parameters':
@@ -83,7 +88,10 @@ function onTlsEvent(s: ConnectionState, now: Instant, ev: TlsEvent): void {
     case 'handshake_complete':
       s.handshakeComplete = true;
       if (s.phase === 'handshaking') s.phase = 'established';
-      pushEvent(s, { type: 'handshake_completed', alpn: ev.alpn });
+      if (s.qlog !== undefined) qlogHandshakeComplete(s.qlog, s, now, ev.alpn); // quic-events §4.6, §5.1, §5.2
+      // RFC 9001 §4.6.2: the 0-RTT outcome (zero-rtt.ts: a rejected client resets its streams).
+      onEarlyDataOutcome(s, now, ev.earlyData, (peer) => newStreamManager(s, peer));
+      pushEvent(s, { type: 'handshake_completed', alpn: ev.alpn, resumed: ev.resumed, earlyData: ev.earlyData });
       // RFC 9001 §4.1.2: "the TLS handshake is considered confirmed at the server when the
       // handshake completes. The server MUST send a HANDSHAKE_DONE frame as soon as the
       // handshake is complete."
@@ -112,6 +120,7 @@ function onTlsEvent(s: ConnectionState, now: Instant, ev: TlsEvent): void {
 export function confirmHandshake(s: ConnectionState, now: Instant): void {
   if (s.handshakeConfirmed) return;
   s.handshakeConfirmed = true;
+  if (s.qlog !== undefined) qlogHandshakeConfirmed(s.qlog, now); // quic-events §4.6
   discardSpace(s, PacketNumberSpace.Initial, now);
   discardSpace(s, PacketNumberSpace.Handshake, now);
   s.ld.setHandshakeConfirmed(now);
@@ -122,6 +131,7 @@ export function confirmHandshake(s: ConnectionState, now: Instant): void {
 export function discardSpace(s: ConnectionState, space: typeof PacketNumberSpace.Initial | typeof PacketNumberSpace.Handshake, now: Instant): void {
   if (s.spaces[space].discarded) return;
   s.spaces[space].discard();
+  if (s.qlog !== undefined) qlogSpaceDiscarded(s.qlog, s, now, space); // quic-events §6.2
   s.ld.discardSpace(space, now);
 }
 
@@ -150,19 +160,26 @@ function applyPeerTransportParameters(s: ConnectionState, now: Instant, body: Ui
   checkRetrySourceConnectionId(s, peer); // RFC 9000 §7.3 (retry.ts)
   checkPeerVersionInformation(s, peer); // RFC 9368 §4 (versions.ts)
   s.peerParams = peer;
+  if (s.qlog !== undefined) qlogPeerParameters(s.qlog, now, peer); // quic-events §5.3
   // RFC 9000 §5.1.1: the handshake's connection ID is sequence number 0; the server's token
   // comes in stateless_reset_token (§18.2).
   initRemoteCids(s, peer.statelessResetToken);
   const local = resolveTransportParameters(s.localParams);
-  s.streams = new StreamManager({
+  // RFC 9000 §7.4.1: a client that sent 0-RTT keeps its streams until the 0-RTT outcome (zero-rtt.ts).
+  if (!keepsZeroRttStreams(s)) s.streams = newStreamManager(s, peer);
+  s.ld.setPeerTransportParameters(millis(peer.maxAckDelay), peer.ackDelayExponent, now);
+  s.idleTimeout = effectiveIdleTimeout(local.maxIdleTimeout, peer.maxIdleTimeout);
+  s.datagramSend.peerMaxFrameSize = peer.maxDatagramFrameSize;
+}
+
+/** The streams of a connection whose peer advertised `peer` (RFC 9000 §4, §18.2). */
+function newStreamManager(s: ConnectionState, peer: StreamTransportLimits): StreamManager {
+  return new StreamManager({
     role: s.role,
-    local: local,
+    local: resolveTransportParameters(s.localParams),
     peer: peer,
     sendBufferCapacity: s.sendBufferCapacity,
     maxStreamWindow: MAX_STREAM_WINDOW,
     maxConnectionWindow: MAX_CONNECTION_WINDOW,
   });
-  s.ld.setPeerTransportParameters(millis(peer.maxAckDelay), peer.ackDelayExponent, now);
-  s.idleTimeout = effectiveIdleTimeout(local.maxIdleTimeout, peer.maxIdleTimeout);
-  s.datagramSend.peerMaxFrameSize = peer.maxDatagramFrameSize;
 }

@@ -7,13 +7,14 @@ import type { CipherSuiteInfo } from '../crypto/suites.js';
 import type { CongestionControlAlgorithm } from '../congestion/index.js';
 import type { AckToken } from '../recovery/ack-tracker.js';
 import type { StreamsToken } from '../streams/tokens.js';
-import type { CertifiedKey, ServerVerification, SessionTicket } from '../tls/session-types.js';
+import type { CertifiedKey, ServerVerification, SessionTicket, TicketStore } from '../tls/session-types.js';
 import type { RandomSource } from '../util/random.js';
 import type { Duration } from '../util/time.js';
 import type { PacketNumberSpace } from '../wire/packet-type.js';
 import type { QuicVersion } from '../wire/version.js';
 import type { VersionInformation } from '../wire/version-information.js';
 import type { KeyUpdateConfig } from './key-update.js';
+import type { QlogObserver } from '../qlog/observer.js';
 
 /** Our transport settings (RFC 9000 §18.2), advertised in our transport parameters. */
 export interface ConnectionLimits {
@@ -41,6 +42,12 @@ export interface ConnectionLimits {
   readonly maxDatagramSize?: number;
   /** max_udp_payload_size we advertise (RFC 9000 §18.2; default 65527, at least 1200). */
   readonly maxUdpPayloadSize?: number;
+  /**
+   * Keep-alive (RFC 9000 §10.1.2): once the handshake is complete, a PING goes out when nothing
+   * ack-eliciting was sent for this many milliseconds, and at least every half idle timeout so the
+   * idle timeout never fires on a live path (keep-alive.ts). Default: none.
+   */
+  readonly keepAliveIntervalMs?: number;
 }
 
 /** What derives stateless reset tokens for our connection IDs (the endpoint's StatelessResetKey, RFC 9000 §10.3.2). */
@@ -76,7 +83,17 @@ export interface ConnectionCommonOptions {
    * misreports its version.
    */
   readonly versionInformation?: VersionInformation;
+  /**
+   * qlog events of this connection go here (DESIGN §8; draft-ietf-quic-qlog-quic-events-13;
+   * qlog-emit.ts): an observer, or a factory called once per connection with its original
+   * destination connection ID (the qlog group_id, RFC 9000 §7.3) and role, e.g. src/io's
+   * `createQlogFileObserver` bound to a directory. Absent (or `enabled: false`): no event is built.
+   */
+  readonly qlog?: QlogObserver | QlogObserverFactory;
 }
+
+/** Makes the qlog observer of one connection (see `ConnectionCommonOptions.qlog`). */
+export type QlogObserverFactory = (originalDcid: Uint8Array, role: 'client' | 'server') => QlogObserver | undefined;
 
 /** `Connection.connect` options (client). */
 export interface ClientConnectionOptions extends ConnectionCommonOptions {
@@ -84,7 +101,15 @@ export interface ClientConnectionOptions extends ConnectionCommonOptions {
   readonly path?: NetworkPath;
   readonly serverName?: string;
   readonly verification: ServerVerification;
+  /** A ticket from an earlier connection's session_ticket event, to resume (RFC 9001 §4.5). */
   readonly sessionTicket?: SessionTicket;
+  /**
+   * Send 0-RTT with `sessionTicket` when it allows early data (RFC 9001 §4.6.1): streams can be
+   * opened and written right after `connect`, with the server's remembered transport parameters
+   * (RFC 9000 §7.4.1). If the server rejects 0-RTT, `handshake_completed` says `earlyData:
+   * 'rejected'` and every stream was reset (RFC 9001 §4.6.2): open them and write again.
+   */
+  readonly enableEarlyData?: boolean;
   /** An address validation token from a NEW_TOKEN frame of an earlier connection (RFC 9000 §8.1.3), sent in every Initial. */
   readonly token?: Uint8Array;
   /**
@@ -108,6 +133,16 @@ export interface ServerConnectionOptions extends ConnectionCommonOptions {
    * Default: none (the client's version is kept).
    */
   readonly preferredVersions?: readonly QuicVersion[];
+  /**
+   * Issue session tickets after the handshake and accept resumption with them (RFC 9001 §4.5; RFC
+   * 8446 §4.6.1). Share one store (e.g. MemoryTicketStore) between the connections of a server:
+   * it seals the tickets and remembers the used ones (anti-replay, RFC 8446 §8.1).
+   */
+  readonly tickets?: TicketStore;
+  /** Lifetime of the tickets issued, ms (default: the TLS layer's). */
+  readonly ticketLifetimeMs?: number;
+  /** Accept 0-RTT from resumed clients (RFC 9001 §4.6.2; needs `tickets`). */
+  readonly enableEarlyData?: boolean;
 }
 
 /**
@@ -147,10 +182,23 @@ export type CloseInitiator = 'local' | 'peer' | 'idle' | 'stateless_reset' | 've
 
 /** What the connection tells its driver (DESIGN §1: queued, pulled with `pollEvent`). */
 export type ConnectionEvent =
-  | { readonly type: 'handshake_completed'; readonly alpn: string }
+  /**
+   * The handshake completed (RFC 9001 §4.1.1). `resumed`: with a session ticket (RFC 9001 §4.5);
+   * `earlyData`: what became of 0-RTT (RFC 9001 §4.6.2; on 'rejected' a client's streams were reset).
+   */
+  | { readonly type: 'handshake_completed'; readonly alpn: string; readonly resumed: boolean; readonly earlyData: 'accepted' | 'rejected' | 'not_offered' }
   | { readonly type: 'stream_opened'; readonly streamId: number }
   | { readonly type: 'stream_readable'; readonly streamId: number }
   | { readonly type: 'stream_writable'; readonly streamId: number }
+  /** The peer reset its sending part (RESET_STREAM, RFC 9000 §3.2, §19.4): reads fail with `code`; `finalSize` bytes were sent. */
+  | { readonly type: 'stream_reset'; readonly streamId: number; readonly code: number; readonly finalSize: number }
+  /**
+   * The peer asked us to stop sending (STOP_SENDING, RFC 9000 §3.5, §19.5): our sending part was
+   * reset with the same `code` (RESET_STREAM sent); writers blocked on it should fail.
+   */
+  | { readonly type: 'stream_stopped'; readonly streamId: number; readonly code: number }
+  /** MAX_STREAMS raised our limit after an `openStream(dir)` failed at it (RFC 9000 §4.6, §19.11): open again. */
+  | { readonly type: 'streams_available'; readonly dir: 'bidi' | 'uni' }
   /** Received datagrams are waiting: take them with `readDatagram()`. */
   | { readonly type: 'datagram_received' }
   | {
@@ -192,6 +240,38 @@ export interface ConnectionStats {
   readonly cwnd: number;
   /** The current path MTU (DPLPMTUD's PLPMTU, RFC 9000 §14.3): the largest UDP payload sent. */
   readonly pmtu: number;
+  /** DPLPMTUD probes declared lost (RFC 9000 §14.4): not in `lostPackets`. */
+  readonly pmtuProbesLost: number;
+  /** Streams created (ours and the peer's), by direction. */
+  readonly streamsOpenedBidi: number;
+  readonly streamsOpenedUni: number;
+  /** Streams finished on both sides and forgotten, by direction. */
+  readonly streamsClosedBidi: number;
+  readonly streamsClosedUni: number;
+  /** DATAGRAM frames written into packets (RFC 9221). */
+  readonly datagramsSent: number;
+  /** DATAGRAM frames received (including those dropped because the application did not read them). */
+  readonly datagramsReceived: number;
+  /** Outgoing datagrams dropped before sending: queue full, or no longer fitting the path MTU. */
+  readonly datagramsDropped: number;
+  /** Sent datagrams declared lost (RFC 9221 §5.2: never retransmitted). */
+  readonly datagramsLost: number;
+  /** Received datagrams dropped because the receive queue was full. */
+  readonly datagramsReceivedDropped: number;
+}
+
+/** Counters of one stream (DESIGN §7 StreamStats), from `Connection.streamStats`. */
+export interface StreamStatsSnapshot {
+  /** Bytes the application wrote (accepted into the send buffer); 0 without a sending part. */
+  readonly bytesWritten: number;
+  /** Highest stream offset sent (RFC 9000 §4.5: the flow-control credit used). */
+  readonly bytesSent: number;
+  /** Bytes acknowledged from the start of the stream (0 after a reset). */
+  readonly bytesAcked: number;
+  /** Bytes the application read; 0 without a receiving part. */
+  readonly bytesReceived: number;
+  /** Sending priority 0..255, undefined without a sending part. */
+  readonly priority: number | undefined;
 }
 
 /** A CRYPTO frame's range (RFC 9000 §19.6; resent on loss, §13.3). */

@@ -5,6 +5,13 @@
  * the application. RFC 9221 §5.3: DATAGRAM frames "MAY be dropped
  * by the receiver if the receiver cannot process them", and §5.4 lets a sender drop a frame
  * instead of delaying it: both queues are bounded by count and bytes and count what they drop.
+ *
+ * RFC 9221 §5: "DATAGRAM frames cannot be fragmented; therefore, application protocols need to
+ * handle cases where the maximum datagram size is limited by other factors", and §3: the frame
+ * must fit in a single packet. The send queue therefore also knows the largest frame the current
+ * path carries (`pathMaxFrameSize`, kept by the connection from the path MTU): `push` refuses a
+ * larger datagram, and a queued datagram that no longer fits after the path MTU shrank is dropped
+ * (counted in `dropped`) instead of blocking the queue's head forever.
  */
 import type { Writer } from '../util/bytes.js';
 import { TransportError, TransportErrorCode } from '../wire/errors.js';
@@ -43,8 +50,19 @@ interface Queued {
 export class DatagramSendQueue {
   /** The peer's max_datagram_frame_size transport parameter (0: no datagrams, RFC 9221 §3). */
   peerMaxFrameSize: number;
-  /** Datagrams dropped because the queue was full. */
+  /**
+   * Largest DATAGRAM frame (type, Length and payload) one packet on the current path carries; the
+   * connection updates it from the path MTU. Infinity until set.
+   */
+  pathMaxFrameSize = Number.POSITIVE_INFINITY;
+  /** Datagrams dropped: the queue was full, or a queued one no longer fit the path. */
   dropped = 0;
+  /** Datagrams written into packets. */
+  sent = 0;
+  /** Sent datagrams whose packet was acknowledged. */
+  acked = 0;
+  /** Sent datagrams whose packet was declared lost (RFC 9221 §5.2: not retransmitted). */
+  lost = 0;
   private readonly limits: DatagramQueueLimits;
   private readonly policy: DatagramDropPolicy;
   private queue: Queued[] = [];
@@ -82,6 +100,10 @@ export class DatagramSendQueue {
     if (frameSize > this.peerMaxFrameSize) {
       throw new DatagramError('ERR_QUIC_DATAGRAM_TOO_LARGE', `DATAGRAM frame of ${frameSize} bytes exceeds the peer's max_datagram_frame_size ${this.peerMaxFrameSize}`);
     }
+    // RFC 9221 §5: a DATAGRAM frame cannot be fragmented: it must fit in one packet on the path.
+    if (frameSize > this.pathMaxFrameSize) {
+      throw new DatagramError('ERR_QUIC_DATAGRAM_TOO_LARGE', `DATAGRAM frame of ${frameSize} bytes does not fit in a packet on the current path (at most ${this.pathMaxFrameSize})`);
+    }
     if (data.length > this.limits.maxBytes || this.limits.maxCount < 1) {
       this.dropped++;
       return undefined;
@@ -102,25 +124,53 @@ export class DatagramSendQueue {
 
   /**
    * Writes the oldest queued datagram as a DATAGRAM frame with a Length field (RFC 9221 §4) if it
-   * fits in `maxBytes` / `w`; returns its token. A datagram that does not fit stays queued.
+   * fits in `maxBytes` / `w`; returns its token. A datagram that does not fit here stays queued (it
+   * fits in an emptier packet); one larger than `pathMaxFrameSize` (the path MTU shrank since it was
+   * queued) can never be sent and is dropped first (RFC 9221 §5: "...the maximum datagram size is
+   * limited by other factors"), so it cannot block the datagrams behind it.
    */
   writeFrame(w: Writer, maxBytes: number = w.remaining): DatagramToken | undefined {
+    this.dropOversized();
     const next = this.queue[this.head];
     if (next === undefined) return undefined;
     const size = datagramFrameHeaderSize(next.data.length, true) + next.data.length;
     if (size > Math.min(maxBytes, w.remaining)) return undefined;
     encodeDatagramFrameHeader(w, next.data.length, true).bytes(next.data);
     this.shift();
+    this.sent++;
     return { kind: 'datagram', id: next.id };
+  }
+
+  /** Drops queued datagrams whose frame exceeds `pathMaxFrameSize` (counted in `dropped`); returns how many. */
+  dropOversized(): number {
+    if (this.pathMaxFrameSize === Number.POSITIVE_INFINITY || this.length === 0) return 0;
+    const kept: Queued[] = [];
+    let n = 0;
+    for (let i = this.head; i < this.queue.length; i++) {
+      const q = this.queue[i]!;
+      if (datagramFrameHeaderSize(q.data.length, true) + q.data.length <= this.pathMaxFrameSize) {
+        kept.push(q);
+      } else {
+        n++;
+        this.bytes -= q.data.length;
+      }
+    }
+    if (n === 0) return 0;
+    this.queue = kept;
+    this.head = 0;
+    this.dropped += n;
+    return n;
   }
 
   /** The packet carrying the datagram was acknowledged: returns its id for the application. */
   onAcked(token: DatagramToken): number {
+    this.acked++;
     return token.id;
   }
 
   /** The packet carrying the datagram was lost; it is not retransmitted: returns its id. */
   onLost(token: DatagramToken): number {
+    this.lost++;
     return token.id;
   }
 
@@ -142,6 +192,8 @@ export class DatagramRecvQueue {
   readonly maxFrameSize: number;
   /** Datagrams dropped because the application did not keep up (the oldest are dropped). */
   dropped = 0;
+  /** DATAGRAM frames received (dropped ones included). */
+  received = 0;
   private readonly limits: DatagramQueueLimits;
   private queue: Uint8Array[] = [];
   private head = 0;
@@ -179,6 +231,7 @@ export class DatagramRecvQueue {
     if (frameSize > this.maxFrameSize) {
       throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, type, `DATAGRAM frame of ${frameSize} bytes exceeds max_datagram_frame_size ${this.maxFrameSize}`);
     }
+    this.received++;
     if (data.length > this.limits.maxBytes || this.limits.maxCount < 1) {
       this.dropped++;
       return;

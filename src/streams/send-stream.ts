@@ -118,6 +118,11 @@ export class SendStream {
     return this.writeOffset;
   }
 
+  /** Bytes acknowledged by the peer from the start of the stream (0 after a reset: the data was discarded). */
+  get bytesAcked(): number {
+    return this.isResetState ? 0 : this.ackedPrefix;
+  }
+
   /** Highest offset sent (the flow-control credit this stream consumed). */
   get bytesSent(): number {
     return this.sentHigh;

@@ -94,6 +94,10 @@ export class StreamManager {
   /** Streams that may owe a control frame (bounded by the open streams: entries leave on close). */
   private readonly controlDirty = new Set<number>();
   private observer: StreamSendObserver | undefined;
+  /** Streams created so far (ours and the peer's), by direction (DESIGN §7 ConnectionStats). */
+  readonly streamsOpened: Record<StreamDir, number> = { bidi: 0, uni: 0 };
+  /** Streams dropped once both parts were terminal, by direction (DESIGN §7 ConnectionStats). */
+  readonly streamsClosed: Record<StreamDir, number> = { bidi: 0, uni: 0 };
 
   constructor(config: StreamManagerConfig) {
     this.config = config;
@@ -176,9 +180,14 @@ export class StreamManager {
     if (this.connSend.available > before) this.observer?.onConnectionCredit();
   }
 
-  /** MAX_STREAMS received (RFC 9000 §19.11). */
-  onMaxStreams(bidi: boolean, maximum: number): void {
-    this.localLimits[bidi ? 'bidi' : 'uni'].onMaxStreams(maximum);
+  /** MAX_STREAMS received (RFC 9000 §19.11); returns true if it raised our limit. */
+  onMaxStreams(bidi: boolean, maximum: number): boolean {
+    return this.localLimits[bidi ? 'bidi' : 'uni'].onMaxStreams(maximum);
+  }
+
+  /** How many more streams of `dir` we may open now (RFC 9000 §4.6). */
+  localStreamsAvailable(dir: StreamDir): number {
+    return this.localLimits[dir].available;
   }
 
   /**
@@ -412,6 +421,7 @@ export class StreamManager {
       recv: hasRecvPart(id, role) ? new RecvStream({ streamId: id, window: { initialWindow: recvWindow, maxWindow: this.config.maxStreamWindow } }) : undefined,
     };
     this.streams.set(id, entry);
+    this.streamsOpened[streamDir(id)]++;
     return entry;
   }
 
@@ -420,6 +430,7 @@ export class StreamManager {
     if (entry.send !== undefined && !entry.send.isClosed) return;
     if (entry.recv !== undefined && !entry.recv.isClosed) return;
     if (!this.streams.delete(entry.id)) return;
+    this.streamsClosed[streamDir(entry.id)]++;
     this.controlDirty.delete(entry.id);
     this.observer?.onClosed(entry.id);
     if (!isLocal(entry.id, this.config.role)) this.remoteLimits[streamDir(entry.id)].onStreamClosed();

@@ -271,7 +271,7 @@ export class TlsServerSession implements TlsSession {
     const acceptEarly = config.enableEarlyData === true && earlyOffered && retry === undefined && psk !== undefined
       && psk.index === 0 && psk.fresh && (quic ? psk.contents.maxEarlyData === QUIC_EARLY_DATA : psk.contents.maxEarlyData > 0)
       && psk.contents.suite === suite.id && psk.contents.alpn === (alpn?.name ?? '')
-      && bytesEqual(psk.contents.transportParameters, quic ? config.transportParameters : new Uint8Array(0));
+      && bytesEqual(psk.contents.transportParameters, quic ? config.earlyDataContext ?? config.transportParameters : new Uint8Array(0));
     const earlyData = acceptEarly ? 'accepted' : earlyOffered || retry?.earlyOffered === true ? 'rejected' : 'not_offered';
     if (acceptEarly) {
       this.#secret('early', 'read', suite, keySchedule.clientEarlyTrafficSecret(transcript.hash()), 'CLIENT_EARLY_TRAFFIC_SECRET');
@@ -401,7 +401,7 @@ export class TlsServerSession implements TlsSession {
       keySchedule: n.keySchedule, resumptionMasterSecret, store: tickets.store, random: this.#config.random, wallMs,
       count: tickets.count ?? 1, lifetimeMs: tickets.lifetimeMs ?? DEFAULT_TICKET_LIFETIME_MS,
       maxEarlyData: this.#ticketMaxEarlyData,
-      suite: n.suite.id, alpn: n.alpn, serverName: n.serverName, transportParameters: this.#config.transportParameters,
+      suite: n.suite.id, alpn: n.alpn, serverName: n.serverName, transportParameters: this.#config.earlyDataContext ?? this.#config.transportParameters,
     });
     resumptionMasterSecret.fill(0);
     if (data.length > 0) this.#emit({ type: 'crypto_data', level: 'application', data });

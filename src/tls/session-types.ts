@@ -135,6 +135,13 @@ export interface TlsServerConfig extends TlsCommonConfig {
   readonly tickets?: { readonly store: TicketStore; readonly lifetimeMs?: number; readonly count?: number; readonly maxEarlyDataSize?: number };
   /** Accept 0-RTT on resumed connections (needs `tickets`). */
   readonly enableEarlyData?: boolean;
+  /**
+   * What must be identical between the connection that issued a ticket and the one accepting 0-RTT
+   * with it, sealed in the ticket (RFC 9001 §4.6.3; default `transportParameters`). QUIC passes the
+   * encoding of the remembered transport parameters only (RFC 9000 §7.4.1), since connection IDs
+   * and tokens differ on every connection.
+   */
+  readonly earlyDataContext?: Uint8Array;
 }
 
 /** What the TLS layer asks of the connection, in order. */

@@ -66,6 +66,49 @@ describe('RFC 9221 §5: outgoing datagrams', () => {
   });
 });
 
+describe('RFC 9221 §5: datagrams and the path MTU', () => {
+  it('RFC 9221 §5: push refuses a datagram whose frame exceeds what one packet on the path carries', () => {
+    const q = new DatagramSendQueue(65_535, { maxCount: 8, maxBytes: 10_000 });
+    q.pathMaxFrameSize = 103;
+    expect(q.push(pattern(100))).toBe(0); // 1 + 2 + 100
+    expect(() => q.push(pattern(101))).toThrow(DatagramError);
+  });
+
+  it('RFC 9221 §5: after the path shrank, queued datagrams that no longer fit are dropped and counted; later ones are sent', () => {
+    const q = new DatagramSendQueue(65_535, { maxCount: 8, maxBytes: 10_000 });
+    q.pathMaxFrameSize = 1400;
+    q.push(pattern(1300, 1));
+    q.push(pattern(10, 2));
+    q.push(pattern(1250, 3));
+    q.push(pattern(20, 4));
+    q.pathMaxFrameSize = 1171;
+    const { frames } = framesWritten(1171, (w) => {
+      const a = q.writeFrame(w);
+      const b = q.writeFrame(w);
+      return [a, b].filter((t) => t !== undefined);
+    });
+    expect(frames).toEqual([{ type: 'datagram', data: pattern(10, 2) }, { type: 'datagram', data: pattern(20, 4) }]);
+    expect(q.dropped).toBe(2);
+    expect(q.sent).toBe(2);
+    expect(q.length).toBe(0);
+    expect(q.queuedBytes).toBe(0);
+  });
+
+  it('RFC 9221 §5.2: acknowledged and lost datagrams are counted', () => {
+    const q = new DatagramSendQueue(1200, { maxCount: 8, maxBytes: 10_000 });
+    q.push(pattern(5));
+    q.push(pattern(5));
+    const tokens: ReturnType<DatagramSendQueue['writeFrame']>[] = [];
+    framesWritten(100, (w) => {
+      tokens.push(q.writeFrame(w), q.writeFrame(w));
+      return tokens.filter((t) => t !== undefined);
+    });
+    q.onAcked(tokens[0]!);
+    q.onLost(tokens[1]!);
+    expect({ sent: q.sent, acked: q.acked, lost: q.lost }).toEqual({ sent: 2, acked: 1, lost: 1 });
+  });
+});
+
 describe('RFC 9221 §5: incoming datagrams', () => {
   it('RFC 9221 §3: a DATAGRAM when we advertised 0 is a PROTOCOL_VIOLATION', () => {
     const q = new DatagramRecvQueue(0, { maxCount: 4, maxBytes: 100 });
