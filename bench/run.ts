@@ -12,6 +12,7 @@
  *   npm run bench                 all groups, 500 ms per task
  *   npm run bench -- --time 2000  longer, steadier runs
  *   npm run bench -- --only protect   (groups: varint, frames, handshake, sim, protect)
+ *   npm run bench -- --only loopback [--full] [--profile]   (bench/loopback/index.ts)
  */
 import { createCipheriv, createDecipheriv, createSecretKey } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -33,7 +34,7 @@ import { PacketType } from '../src/wire/packet-type.js';
 import { encodeShortHeader } from '../src/wire/short-header.js';
 import { QUIC_V1 } from '../src/wire/version.js';
 
-const { values } = parseArgs({ options: { time: { type: 'string', default: '500' }, only: { type: 'string' } } });
+const { values } = parseArgs({ options: { time: { type: 'string', default: '500' }, only: { type: 'string' }, full: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false } } });
 const TIME = Number(values.time);
 const PACKET_SIZE = 1200;
 const rng = new SeededRandom(0x5eed);
@@ -289,4 +290,12 @@ if (want('protect')) {
   );
 }
 
-if (!want('protect')) printTable();
+if (!want('protect') && !values.only?.startsWith('loopback')) printTable();
+
+// --- loopback: real sockets, client and server in separate processes (bench/loopback) -------
+// --only loopback | loopback:<throughput|handshake|stream-open|messages|memory>; --full: 100 MB and
+// 10,000 idle connections; --profile: CPU profiles of the 1452-byte throughput run.
+if (values.only === undefined || values.only.startsWith('loopback')) {
+  const { runLoopbackBench } = await import('./loopback/index.js');
+  await runLoopbackBench({ full: values.full, profile: values.profile, only: values.only });
+}

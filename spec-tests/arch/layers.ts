@@ -22,6 +22,7 @@ export const LAYER_RANK: Readonly<Record<string, number>> = {
   h3: 9,
   webtransport: 10,
   io: 11,
+  'api-common': 11, // pure public-API pieces shared by api (Node) and web (browser): errors, queue, interfaces
   api: 12,
   web: 12,
   cli: 13,

@@ -37,7 +37,7 @@ async function freePort(): Promise<number> {
 /** Starts the endpoint as a server and waits for "listening". */
 async function startServer(testcase: string): Promise<{ child: ChildProcess; port: number; output: () => string }> {
   const port = await freePort();
-  const child = spawn('bash', [SCRIPT], { env: { ...process.env, ROLE: 'server', TESTCASE: testcase, PORT: String(port), WWW: www, CERTS: certs, LOGS: join(dir, 'logs'), SSLKEYLOGFILE: join(dir, 'server-keys.log') }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('bash', [SCRIPT], { env: { ...process.env, ROLE: 'server', TESTCASE: testcase, PORT: String(port), PREFERRED_HOST4: '127.0.0.1', PREFERRED_HOST6: 'none', WWW: www, CERTS: certs, LOGS: join(dir, 'logs'), SSLKEYLOGFILE: join(dir, 'server-keys.log') }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const listening = new Promise<void>((resolve, reject) => {
     child.stderr!.on('data', (d: Buffer) => {
@@ -99,6 +99,10 @@ describe('INTEROP-RUNNER §2: interop/run_endpoint.sh', () => {
     { server: 'transfer', clients: ['transfer', 'multiconnect', 'keyupdate', 'handshake'] },
     { server: 'retry', clients: ['retry'] },
     { server: 'v2', clients: ['v2'] },
+    { server: 'resumption', clients: ['resumption'] },
+    { server: 'zerortt', clients: ['zerortt'] },
+    // INTEROP-RUNNER §3 row 22: the client only sees "transfer" and migrates to the preferred address.
+    { server: 'connectionmigration', clients: ['transfer'] },
   ])('INTEROP-RUNNER §3: server TESTCASE=$server', ({ server: serverCase, clients }) => {
     it(`INTEROP-RUNNER §2.4, §3: answers the readiness probe with Version Negotiation, then serves clients ${clients.join(', ')}`, async () => {
       const server = await startServer(serverCase);
@@ -124,6 +128,13 @@ describe('INTEROP-RUNNER §2: interop/run_endpoint.sh', () => {
           await expectDownloads(downloads, names);
           if (testcase === 'keyupdate') expect(r.output).toContain('key update initiated');
           if (testcase === 'v2') expect(r.output).toContain('version=0x6b3343cf');
+          // INTEROP-RUNNER §3 rows 7, 8: two handshakes, the second resumed (with 0-RTT accepted for zerortt).
+          if (testcase === 'resumption') expect(r.output).toContain('handshake 2: resumed: true');
+          if (testcase === 'zerortt') expect(r.output).toContain('handshake 2: resumed: true, earlyData: accepted');
+          if (testcase === 'resumption' || testcase === 'zerortt') expect(r.output).not.toContain('handshake 3');
+          if (serverCase === 'resumption' || serverCase === 'zerortt') expect(server.output()).toContain('resumed: true');
+          // RFC 9000 §9.6.2: the transfer client moved to the preferred address (port + 1).
+          if (serverCase === 'connectionmigration') expect(r.output).toContain(`migrated to 127.0.0.1:${server.port + 1}`);
         }
         expect(await readFile(join(dir, 'client-keys.log'), 'utf8')).toContain('SERVER_HANDSHAKE_TRAFFIC_SECRET');
       } finally {

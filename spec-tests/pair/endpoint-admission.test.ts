@@ -90,14 +90,16 @@ describe('RFC 9000 §14.1, §7.2: no connection state before a valid Initial', (
 });
 
 describe('RFC 9000 §5.2.2: connection limits', () => {
-  it('RFC 9000 §5.2.2: Initials beyond maxConnections are refused (dropped)', () => {
+  it('RFC 9000 §5.2.2: Initials beyond maxConnections are refused (CONNECTION_CLOSE, endpoint-refusal.test.ts)', () => {
     const h = new EndpointHarness(endpointOptions({ maxConnections: 2 }));
     for (let i = 1; i <= 3; i++) h.inject(forgeInitial(cid(i), cid(0x10 + i), 1200), `x:${i}`);
     expect(h.endpoint.stats().connections).toBe(2);
-    expect(h.endpoint.stats().droppedDatagrams).toBe(1);
+    expect(h.endpoint.stats().refusals.max_connections).toBe(1);
+    expect(h.endpoint.stats().refusalsSent).toBe(1);
     // Datagrams of existing connections still get through.
     h.inject(forgeInitial(cid(1), cid(0x11), 1200), 'x:1');
-    expect(h.endpoint.stats().droppedDatagrams).toBe(1);
+    expect(h.endpoint.stats().refusals.max_connections).toBe(1);
+    expect(h.endpoint.stats().droppedDatagrams).toBe(0);
   });
 
   it('RFC 9000 §5.2.2: Initials beyond maxHandshakes are refused (dropped)', () => {
@@ -107,13 +109,15 @@ describe('RFC 9000 §5.2.2: connection limits', () => {
     expect(h.endpoint.stats()).toMatchObject({ connections: 1, handshakesInProgress: 1 });
   });
 
-  it('RFC 9000 §5.2: a real client beyond maxConnections gets no answer while the first completes', async () => {
+  it('RFC 9000 §5.2: a real client beyond maxConnections gets only a refusal while the first completes', async () => {
     const h = new EndpointHarness(endpointOptions({ maxConnections: 1 }));
     h.addClient('a:1');
     h.addClient('b:2');
     await h.run(() => h.clientDone('a:1'));
     expect(h.clientDone('b:2')).toBe(false);
-    expect(h.fromServer.every((s) => s.remote === 'a:1')).toBe(true);
+    // RFC 9000 §5.2.2: b gets one stateless CONNECTION_CLOSE and nothing else.
+    expect(h.fromServer.filter((s) => s.remote === 'b:2').length).toBeLessThanOrEqual(1);
+    expect(h.endpoint.stats().connections).toBe(1);
   });
 });
 
@@ -137,19 +141,22 @@ describe('RFC 9000 §8.1.2: Retry', () => {
     expect(h.endpoint.stats()).toMatchObject({ connections: 0, routes: 0, retriesSent: 1 });
   });
 
-  it("RFC 9000 §8.1.2: with retry 'always', an Initial with the Retry's token and DCID is accepted; a bad token is dropped", () => {
+  it("RFC 9000 §8.1.2: with retry 'always', an Initial with the Retry's token and DCID is accepted; a bad token is closed with INVALID_TOKEN", () => {
     const h = new EndpointHarness(endpointOptions({ retry: 'always' }));
     const odcid = cid(0xaa);
     const out = h.inject(forgeInitial(odcid, cid(0xcc, 4), 1200), 'a:1');
     expect(out).toHaveLength(1);
     const retry = decodeRetryPacket(new Reader(out[0]!.bytes));
-    // A tampered token, the right token from another address, the right token to another DCID: dropped.
+    // A tampered token, the right token from another address, the right token to another DCID:
+    // RFC 9000 §8.1.2 "the server SHOULD immediately close ... with an INVALID_TOKEN error"
+    // (a stateless CONNECTION_CLOSE, endpoint-refusal.test.ts), no connection.
     const bad = retry.token.slice();
     bad[bad.length - 1]! ^= 1;
-    expect(h.inject(forgeInitial(retry.scid, cid(0xcc, 4), 1200, bad), 'a:1')).toHaveLength(0);
-    expect(h.inject(forgeInitial(retry.scid, cid(0xcc, 4), 1200, retry.token), 'b:2')).toHaveLength(0);
-    expect(h.inject(forgeInitial(cid(0xbb), cid(0xcc, 4), 1200, retry.token), 'a:1')).toHaveLength(0);
+    expect(h.inject(forgeInitial(retry.scid, cid(0xcc, 4), 1200, bad), 'a:1')).toHaveLength(1);
+    expect(h.inject(forgeInitial(retry.scid, cid(0xcc, 4), 1200, retry.token), 'b:2')).toHaveLength(1);
+    expect(h.inject(forgeInitial(cid(0xbb), cid(0xcc, 4), 1200, retry.token), 'a:1')).toHaveLength(1);
     expect(h.endpoint.stats()).toMatchObject({ connections: 0, retriesSent: 1 });
+    expect(h.endpoint.stats().refusals.invalid_token).toBe(3);
     h.inject(forgeInitial(retry.scid, cid(0xcc, 4), 1200, retry.token), 'a:1');
     expect(h.endpoint.stats().connections).toBe(1);
   });

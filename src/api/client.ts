@@ -5,7 +5,7 @@
  * rule). Skipping it takes the loudly named `dangerouslySkipVerification: true`.
  */
 import type { CongestionControlAlgorithm } from '../congestion/index.js';
-import type { ServerVerification } from '../tls/session-types.js';
+import type { ServerVerification, SessionTicket } from '../tls/session-types.js';
 import { nodeCryptoProvider } from '../crypto/node-provider.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { nodeTrustAnchors } from '../io/certificates.js';
@@ -45,6 +45,19 @@ export interface QuicClientOptions extends TransportOptions {
    * default: the starting version, then the other of v1/v2).
    */
   readonly availableVersions?: readonly QuicVersion[];
+  /** A ticket from an earlier connection (`conn.sessionTicket`) to resume the session (RFC 9001 §4.5). */
+  readonly sessionTicket?: SessionTicket;
+  /**
+   * With `sessionTicket` allowing it: send 0-RTT (RFC 9001 §4.6.1). `connect` then resolves before
+   * the handshake completes so that streams opened at once carry early data; `conn.handshake`
+   * tells whether it was accepted. On rejection those streams fail with ERR_QUIC_0RTT_REJECTED:
+   * open them again after `await conn.handshake`.
+   */
+  readonly enableEarlyData?: boolean;
+  /** An address validation token from an earlier connection's NEW_TOKEN (`conn.newToken`; RFC 9000 §8.1.3). */
+  readonly token?: Uint8Array;
+  /** Migrate to the server's preferred address when it offers one (RFC 9000 §9.6.2; default true). */
+  readonly followPreferredAddress?: boolean;
 }
 
 /** Client counters (DESIGN §7 ClientStats). */
@@ -84,7 +97,8 @@ export class QuicClient {
   }
 
   /**
-   * Connects and completes the handshake.
+   * Connects and completes the handshake (with `enableEarlyData` and a ticket allowing 0-RTT:
+   * resolves at once, before the handshake; see `QuicConnection.handshake`).
    * @throws QuicError ERR_QUIC_IDLE_TIMEOUT (no answer within the idle timeout),
    * ERR_QUIC_HANDSHAKE, ERR_QUIC_CERTIFICATE, ERR_QUIC_INVALID_ARGUMENT.
    */
@@ -117,21 +131,32 @@ export class QuicClient {
         ...(o.availableVersions === undefined ? {} : { availableVersions: o.availableVersions }),
         ...(o.cipherSuites === undefined ? {} : { cipherSuites: o.cipherSuites }),
         ...(o.congestionControl === undefined ? {} : { congestionControl: o.congestionControl as CongestionControlAlgorithm }),
+        ...(o.sessionTicket === undefined ? {} : { sessionTicket: o.sessionTicket }),
+        ...(o.enableEarlyData === undefined ? {} : { enableEarlyData: o.enableEarlyData }),
+        ...(o.token === undefined ? {} : { token: o.token }),
       },
+      ...(o.followPreferredAddress === undefined ? {} : { followPreferredAddress: o.followPreferredAddress }),
       ...(o.keyLogFile === undefined ? {} : { keyLog: new KeyLogFile(o.keyLogFile) }),
       ...(o.trace === undefined ? {} : { trace: o.trace }),
       onEvent: (ev) => conn?.handleEvent(ev),
-      afterFlush: () => conn?.poke(),
     });
     void driver.finished.then(resolveReleased);
-    conn = new QuicConnection({ connection: driver.connection, wake: () => driver.wake(), localAddress: driver.localAddress, remoteAddress: remote, released });
+    conn = new QuicConnection({
+      connection: driver.connection, wake: () => driver.wake(), localAddress: driver.localAddress, remoteAddress: remote, released,
+      role: 'client', migrate: (to) => driver.migrate(to),
+    });
+    const established = conn.handshake.then(() => void this.counters.connectionsEstablished++);
+    // RFC 9001 §4.6.1: 0-RTT needs a ticket whose max_early_data_size is not 0.
+    if (o.enableEarlyData === true && o.sessionTicket !== undefined && o.sessionTicket.maxEarlyData > 0) {
+      established.catch(() => undefined);
+      return conn;
+    }
     try {
-      await conn.handshake();
+      await established;
     } catch (e) {
       await released;
       throw e;
     }
-    this.counters.connectionsEstablished++;
     return conn;
   }
 

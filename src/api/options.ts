@@ -20,8 +20,8 @@ export interface TransportOptions {
   /** max_idle_timeout in ms (default 30 000; 0 disables). */
   readonly idleTimeoutMs?: number;
   /**
-   * Send a PING after this long without traffic. NOT SUPPORTED YET: the core has no PING command;
-   * setting it throws ERR_QUIC_UNSUPPORTED.
+   * Keep-alive (RFC 9000 §10.1.2): after the handshake, send a PING when nothing ack-eliciting was
+   * sent for this many ms (and at least every half idle timeout). Default: none.
    */
   readonly keepAliveIntervalMs?: number;
   /** 'cubic' (default) or 'newreno'. */
@@ -69,7 +69,7 @@ export function toConnectionLimits(o: TransportOptions): ConnectionLimits {
     const known = new Set<number>(Object.values(CipherSuite));
     if (o.cipherSuites.length === 0 || o.cipherSuites.some((c) => !known.has(c))) throw new QuicError(QuicErrorCode.INVALID_ARGUMENT, 'cipherSuites must list TLS 1.3 suites this stack implements (0x1301, 0x1302, 0x1303)');
   }
-  if (o.keepAliveIntervalMs !== undefined) throw new QuicError(QuicErrorCode.UNSUPPORTED, 'keepAliveIntervalMs is not supported yet (the core has no PING command)');
+  nonNegativeInt('keepAliveIntervalMs', o.keepAliveIntervalMs);
   const alpn = o.alpn ?? [DEFAULT_ALPN];
   if (alpn.length === 0 || alpn.some((a) => a.length === 0 || a.length > 255)) throw new QuicError(QuicErrorCode.INVALID_ARGUMENT, 'alpn must list 1..255-byte protocol names');
   let maxDatagramFrameSize = 0;
@@ -86,6 +86,7 @@ export function toConnectionLimits(o: TransportOptions): ConnectionLimits {
     ...(o.initialMaxStreamData === undefined ? {} : { initialMaxStreamData: o.initialMaxStreamData }),
     maxDatagramFrameSize,
     ...(o.maxDatagramSize === undefined ? {} : { maxDatagramSize: o.maxDatagramSize }),
+    ...(o.keepAliveIntervalMs === undefined ? {} : { keepAliveIntervalMs: o.keepAliveIntervalMs }),
   };
 }
 

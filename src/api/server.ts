@@ -8,6 +8,7 @@ import type { ServerConnectionOptions } from '../connection/types.js';
 import { nodeCryptoProvider } from '../crypto/node-provider.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { ConnectionHandle, EndpointEvent, RetryPolicy } from '../endpoint/types.js';
+import type { AdmissionDecision, AdmissionHook, AdmissionInfo, RateLimits, RefusalReasonName } from '../endpoint/admission.js';
 import { delay, wallClockMs } from '../io/clock.js';
 import { nodeRandom } from '../io/entropy.js';
 import { KeyLogFile } from '../io/key-log.js';
@@ -16,7 +17,8 @@ import { ServerDriver } from '../io/server-driver.js';
 import { parseCertificatesPem, parsePrivateKeyPem } from '../tls/certificates/pem.js';
 import type { QuicVersion } from '../wire/version.js';
 import { generateSelfSignedCertificate } from '../tls/certificates/self-signed.js';
-import type { CertifiedKey } from '../tls/session-types.js';
+import type { CertifiedKey, TicketStore } from '../tls/session-types.js';
+import { MemoryTicketStore } from '../tls/ticket-store.js';
 import { AsyncQueue } from './async-queue.js';
 import { QuicConnection } from './connection.js';
 import { QuicError, QuicErrorCode } from './errors.js';
@@ -39,8 +41,30 @@ export interface QuicServerOptions extends TransportOptions {
   readonly tls: ServerTlsOptions;
   /** Most connections at once (default 10 000). */
   readonly maxConnections?: number;
-  /** Address validation with Retry (RFC 9000 §8.1.2; default 'never'). */
+  /** Address validation with Retry (RFC 9000 §8.1.2; default 'never'; 'under-load' from `retryThreshold` handshakes in progress). */
   readonly retry?: RetryPolicy;
+  /** Handshakes in progress from which `retry: 'under-load'` sends Retry (default 64). */
+  readonly retryThreshold?: number;
+  /** Most handshakes in progress at once (default 1000); beyond, Initials are refused. */
+  readonly maxHandshakes?: number;
+  /**
+   * New-connection limits (RFC 9000 §21.6; src/endpoint/admission.ts): token buckets per source IP
+   * and in total, and a per-IP cap on live connections. Refused clients get CONNECTION_CLOSE with
+   * CONNECTION_REFUSED. Fields left out take the defaults (DEFAULT_RATE_LIMITS); `false` disables all.
+   */
+  readonly rateLimits?: RateLimits | false;
+  /**
+   * Synchronous admission hook, called at each client's first Initial with its `remote` address
+   * before any state is created; `{ accept: false, reason }` refuses with CONNECTION_REFUSED (or `code`).
+   */
+  readonly admit?: AdmissionHook;
+  /**
+   * Admission after the handshake (sync or async), with `remote` and the negotiated `alpn`, before
+   * the connection reaches `accept()`; a refusal closes it with application error `code` (default
+   * 0) and `reason`. (The client certificate is not surfaced by the core yet: `clientCertificate`
+   * stays undefined.)
+   */
+  readonly admitConnection?: (info: AdmissionInfo) => AdmissionDecision | Promise<AdmissionDecision>;
   /** Crypto provider (default node:crypto). */
   readonly provider?: CryptoProvider;
   /** Most handshaked connections waiting in `accept()` (default 1024; more are closed). */
@@ -50,6 +74,19 @@ export interface QuicServerOptions extends TransportOptions {
    * (RFC 9368 §2.3, RFC 9369 §4), e.g. [QUIC_V2, QUIC_V1]. Default: keep the client's version.
    */
   readonly preferredVersions?: readonly QuicVersion[];
+  /**
+   * Session tickets for resumption (RFC 9001 §4.5): `true` makes one MemoryTicketStore shared by
+   * every connection of this server (sealing key and anti-replay set, RFC 8446 §8.1), or pass a
+   * TicketStore. Default off.
+   */
+  readonly tickets?: boolean | TicketStore;
+  /** Accept 0-RTT from resumed clients (RFC 9001 §4.6.2; needs `tickets`). Default off. */
+  readonly enableEarlyData?: boolean;
+  /**
+   * RFC 9000 §9.6: addresses advertised in preferred_address ("a.b.c.d:port", "[v6]:port"); the
+   * server binds one extra socket per address and clients may migrate there after the handshake.
+   */
+  readonly preferredAddress?: { readonly ipv4?: string; readonly ipv6?: string };
 }
 
 /** Server counters (DESIGN §7 ServerStats). */
@@ -58,7 +95,18 @@ export interface ServerStats {
   readonly accepted: number;
   readonly droppedDatagrams: number;
   readonly coreErrors: number;
+  /** New connections refused, by reason (admission.ts RefusalReason). */
+  readonly refusals: Readonly<Record<RefusalReasonName, number>>;
+  /** Refusals answered with CONNECTION_CLOSE (the others were dropped by the refusal rate limit). */
+  readonly refusalsSent: number;
+  /** Datagrams received on the preferred-address sockets (RFC 9000 §9.6), by address. */
+  readonly preferredAddressDatagrams: Readonly<Record<string, number>>;
+  /** Connections `admitConnection` refused (or that threw) after their handshake. */
+  readonly refusedAfterHandshake: number;
 }
+
+/** Default new-connection limits of a QuicServer: never in the way of normal clients. */
+export const DEFAULT_RATE_LIMITS: Required<Omit<RateLimits, 'maxTrackedIps'>> = { perIpPerSecond: 100, globalPerSecond: 10_000, perIpConcurrent: 1000 };
 
 /** What the server presents, for clients that pin it. */
 export interface ServerCertificateInfo {
@@ -77,6 +125,7 @@ export class QuicServer {
   private readonly conns = new Map<ConnectionHandle, { conn: QuicConnection; releaseResolve: () => void; handshook: boolean }>();
   private readonly backlog: AsyncQueue<QuicConnection>;
   private accepted = 0;
+  private refusedAfterHandshake = 0;
   private closing = false;
 
   constructor(options: QuicServerOptions) {
@@ -84,6 +133,9 @@ export class QuicServer {
     this.provider = options.provider ?? nodeCryptoProvider;
     this.backlog = new AsyncQueue(options.acceptBacklog ?? 1024);
     toConnectionLimits(options); // validate early
+    for (const [k, v] of Object.entries(options.rateLimits || {})) {
+      if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw new QuicError(QuicErrorCode.INVALID_ARGUMENT, `rateLimits.${k} must be a finite number ≥ 0, got ${String(v)}`);
+    }
   }
 
   /** Binds the socket and starts serving. */
@@ -98,8 +150,13 @@ export class QuicServer {
       ...(o.preferredVersions === undefined ? {} : { preferredVersions: o.preferredVersions }),
       ...(o.cipherSuites === undefined ? {} : { cipherSuites: o.cipherSuites }),
       ...(o.congestionControl === undefined ? {} : { congestionControl: o.congestionControl as CongestionControlAlgorithm }),
+      ...(o.tickets === undefined || o.tickets === false ? {} : { tickets: o.tickets === true ? new MemoryTicketStore(this.provider, nodeRandom) : o.tickets }),
+      ...(o.enableEarlyData === undefined ? {} : { enableEarlyData: o.enableEarlyData }),
+      ...(o.preferredAddress === undefined ? {} : { preferredAddress: o.preferredAddress }),
     };
+    const preferredAddresses = [o.preferredAddress?.ipv4, o.preferredAddress?.ipv6].filter((a): a is string => a !== undefined);
     this.driver = await ServerDriver.start({
+      ...(preferredAddresses.length === 0 ? {} : { preferredAddresses }),
       socket: {
         host: o.host ?? '::', port: o.port ?? 0,
         ...(o.ipv6Only === undefined ? {} : { ipv6Only: o.ipv6Only }),
@@ -110,13 +167,14 @@ export class QuicServer {
         provider: this.provider, random: nodeRandom, server,
         ...(o.maxConnections === undefined ? {} : { maxConnections: o.maxConnections }),
         ...(o.retry === undefined ? {} : { retry: o.retry }),
+        ...(o.retryThreshold === undefined ? {} : { retryThreshold: o.retryThreshold }),
+        ...(o.maxHandshakes === undefined ? {} : { maxHandshakes: o.maxHandshakes }),
+        ...(o.rateLimits === false ? {} : { rateLimits: { ...DEFAULT_RATE_LIMITS, ...o.rateLimits } }),
+        ...(o.admit === undefined ? {} : { admit: o.admit }),
       },
       ...(o.keyLogFile === undefined ? {} : { keyLog: new KeyLogFile(o.keyLogFile) }),
       ...(o.trace === undefined ? {} : { trace: o.trace }),
       onEvent: (ev) => this.onEvent(ev),
-      afterFlush: () => {
-        for (const c of this.conns.values()) c.conn.poke();
-      },
     });
   }
 
@@ -162,7 +220,7 @@ export class QuicServer {
         const released = new Promise<void>((r) => {
           releaseResolve = r;
         });
-        const conn = new QuicConnection({ connection: core, wake: () => driver.wake(), localAddress: driver.localAddress, remoteAddress: ev.remote, released });
+        const conn = new QuicConnection({ connection: core, wake: () => driver.wake(), localAddress: driver.localAddress, remoteAddress: ev.remote, released, role: 'server' });
         this.conns.set(ev.handle, { conn, releaseResolve, handshook: false });
         return;
       }
@@ -173,6 +231,7 @@ export class QuicServer {
         if (ev.event.type === 'handshake_completed' && !entry.handshook) {
           entry.handshook = true;
           if (this.closing) entry.conn.close(0, 'server closing').catch(() => undefined);
+          else if (this.options.admitConnection !== undefined) this.admitAfterHandshake(entry.conn, ev.event.alpn);
           else {
             this.accepted++;
             this.backlog.push(entry.conn);
@@ -191,6 +250,23 @@ export class QuicServer {
     }
   }
 
+  /** Runs `admitConnection`; the connection goes to `accept()` or is closed. */
+  private admitAfterHandshake(conn: QuicConnection, alpn: string): void {
+    const hook = this.options.admitConnection!;
+    void (async () => hook({ remote: conn.remoteAddress, alpn }))().then(
+      (d) => d,
+      (e: unknown): AdmissionDecision => ({ accept: false, reason: `admission failed: ${e instanceof Error ? e.message : String(e)}` }),
+    ).then((d) => {
+      if (d.accept && !this.closing && !conn.isClosed) {
+        this.accepted++;
+        this.backlog.push(conn);
+        return;
+      }
+      if (!d.accept) this.refusedAfterHandshake++;
+      conn.close(d.accept ? 0 : (d.code ?? 0), d.accept ? 'server closing' : d.reason).catch(() => undefined);
+    });
+  }
+
   /** The next connection whose handshake completed. Rejects once the server is closed. */
   accept(): Promise<QuicConnection> {
     if (this.driver === undefined) return Promise.reject(new QuicError(QuicErrorCode.INVALID_STATE, 'not listening'));
@@ -205,7 +281,8 @@ export class QuicServer {
   /** Counters. */
   stats(): ServerStats {
     const e = this.driver?.endpoint.stats();
-    return { connections: e?.connections ?? 0, accepted: this.accepted, droppedDatagrams: e?.droppedDatagrams ?? 0, coreErrors: this.driver?.coreErrors ?? 0 };
+    const refusals = e?.refusals ?? { rate_limit_per_ip: 0, rate_limit_global: 0, per_ip_concurrent: 0, max_connections: 0, max_handshakes: 0, admission_hook: 0, invalid_token: 0 };
+    return { connections: e?.connections ?? 0, accepted: this.accepted, droppedDatagrams: e?.droppedDatagrams ?? 0, coreErrors: this.driver?.coreErrors ?? 0, refusals, refusalsSent: e?.refusalsSent ?? 0, refusedAfterHandshake: this.refusedAfterHandshake, preferredAddressDatagrams: Object.fromEntries(this.driver?.preferredReceived ?? []) };
   }
 
   /**

@@ -1,11 +1,14 @@
 /**
- * `quic-multistream get URL...`: hq-interop downloads (INTEROP-RUNNER §2.3) into `--out`, one
- * connection per origin, requests in parallel within the server's stream limit (RFC 9000 §4.6).
+ * `quic-multistream get URL...`: downloads into `--out` over HTTP/3 (RFC 9114, ALPN `h3`, the
+ * default) or hq-interop (INTEROP-RUNNER §2.3, `--alpn hq-interop`), one connection per origin,
+ * requests in parallel within the server's stream limit (RFC 9000 §4.6). With several ALPNs
+ * (`--alpn h3,hq-interop`) the negotiated one decides.
  */
 import { mkdirSync } from 'node:fs';
 import { connect } from '../api/client.js';
 import { monotonicNow } from '../io/clock.js';
 import { HQ_ALPN, hqDownload, type HqDownloadResult } from '../api/hq-interop.js';
+import { H3_ALPN, http3Download } from '../api/http3.js';
 import { clientOptions, intOption, UsageError, type CliArgs } from './options.js';
 import { Progress, type ProgressSink } from './progress.js';
 
@@ -35,14 +38,18 @@ export async function get(args: CliArgs, sink: ProgressSink, warn: (line: string
   const out = args.values.out ?? '.';
   mkdirSync(out, { recursive: true });
   const origins = groupByOrigin(args.positionals);
-  const options = clientOptions(args, [HQ_ALPN], warn);
+  const options = clientOptions(args, [H3_ALPN], warn);
   const concurrency = intOption(args, 'parallel', 2000, 1);
   const progress = new Progress(sink, args.positionals.length, nowMs());
   const results = await Promise.all(
     origins.map(async (o) => {
       const conn = await connect({ host: o.host, port: o.port }, options);
       try {
-        return await hqDownload(conn, o.paths, out, { concurrency, onProgress: (p) => progress.update(p, nowMs()) });
+        const onProgress = (p: { path: string; bytes: number; done: boolean; error?: Error }): void => progress.update(p, nowMs());
+        if (conn.alpn === HQ_ALPN) return await hqDownload(conn, o.paths, out, { concurrency, onProgress });
+        if (conn.alpn !== H3_ALPN) throw new UsageError(`get speaks h3 and hq-interop, not ${conn.alpn ?? '?'}`);
+        const authority = o.host.includes(':') ? `[${o.host}]:${o.port}` : `${o.host}:${o.port}`;
+        return await http3Download(conn, o.paths, out, { concurrency, authority, onProgress });
       } finally {
         await conn.close(0, 'done').catch(() => undefined);
       }

@@ -16,8 +16,8 @@ import { serve } from './serve.js';
 export const USAGE = `usage: quic-multistream <command> [options]
 
 commands:
-  serve              hq-interop file server (--root DIR) and raw echo on other ALPNs
-  get URL...         download https://host:port/path ... with hq-interop into --out DIR
+  serve              h3 and hq-interop file server (--root DIR) and raw echo on other ALPNs
+  get URL...         download https://host:port/path ... with h3 (or --alpn hq-interop) into --out DIR
   echo [URL]         send --message (or stdin) to a server's echo and print the reply
   bench              throughput to a 'serve' child process on loopback (--size MB, default 10)
 
@@ -27,7 +27,7 @@ options:
   --out DIR          get: download directory (default .)
   --parallel N       get: most requests in flight per connection (default 2000)
   --message TEXT     echo: the message (default: stdin, or "hello quic" on a terminal)
-  --alpn A,B         ALPN list (serve: hq-interop,quic-multistream,echo; get: hq-interop;
+  --alpn A,B         ALPN list (serve: hq-interop,h3,quic-multistream,echo; get: h3;
                      echo: quic-multistream,echo)
   --cert F --key F   serve: certificate chain and key (PEM); default a self-signed certificate
   --ca F             client: trust this CA (PEM)

@@ -12,9 +12,9 @@
  * Every connection ID the connection issues is routed (RFC 9000 §5.1.1 connection_id_issued) and
  * its route removed once the peer retires it (RFC 9000 §5.1.2 connection_id_retired).
  *
- * Connection refusal (limits) and invalid Retry tokens are answered by dropping the Initial: the
- * CONNECTION_CLOSE in an Initial that RFC 9000 §5.2.2 and §8.1.2 recommend needs Initial packet
- * protection outside a Connection, which this cut does not build (the client times out instead).
+ * Connection refusal (limits, admission.ts rate limits and hook) is answered with a stateless
+ * CONNECTION_CLOSE(CONNECTION_REFUSED) in an Initial (RFC 9000 §5.2.2; initial-close.ts), at most
+ * `maxRefusalsPerSecond`; so is an invalid Retry token, with INVALID_TOKEN (RFC 9000 §8.1.2).
  * A connection is kept only if its first datagram authenticated at least one packet (RFC 9001
  * §5.5); otherwise it is discarded with no route and no event. The client's first Destination
  * Connection ID is routed until handshake_completed. The remote address is fixed at the first
@@ -34,6 +34,9 @@ import { VERSION_NEGOTIATION, isSupportedVersion } from '../wire/version.js';
 import type { AcceptValidation } from '../connection/types.js';
 import { AddressTokenKind, AddressTokens, claimedTokenKind, type TokenAddress } from './address-token.js';
 import { StatelessResetKey } from './stateless-reset-key.js';
+import { Admission, RefusalReason, type Refusal, type RefusalReasonName } from './admission.js';
+import { buildInitialClose } from './initial-close.js';
+import { TransportErrorCode } from '../wire/errors.js';
 import { RateLimiter, buildRetry, buildStatelessResetFor, buildVersionNegotiation } from './stateless-responses.js';
 import type { ConnectionHandle, EndpointEvent, EndpointOptions, EndpointStats, EndpointTransmit, RetryPolicy } from './types.js';
 
@@ -84,7 +87,11 @@ export class Endpoint {
   private readonly events: EndpointEvent[] = [];
   private nextHandle: ConnectionHandle = 1;
   private roundRobin = 0;
-  private counters = { droppedDatagrams: 0, versionNegotiationsSent: 0, retriesSent: 0, statelessResetsSent: 0 };
+  private counters = { droppedDatagrams: 0, versionNegotiationsSent: 0, retriesSent: 0, statelessResetsSent: 0, refusalsSent: 0 };
+  /** Admission control and stateless refusals (admission.ts, initial-close.ts). */
+  private readonly admission: Admission;
+  private readonly refusalLimiter: RateLimiter;
+  private readonly refusals: Record<RefusalReasonName, number> = { rate_limit_per_ip: 0, rate_limit_global: 0, per_ip_concurrent: 0, max_connections: 0, max_handshakes: 0, admission_hook: 0, invalid_token: 0 };
 
   constructor(options: EndpointOptions) {
     this.options = options;
@@ -95,6 +102,8 @@ export class Endpoint {
     this.resetKey = options.statelessResetKey ?? new StatelessResetKey(options.provider, options.random);
     this.tokens = options.addressTokens ?? new AddressTokens(options.provider, options.random);
     this.resetLimiter = new RateLimiter(options.maxStatelessResetsPerSecond ?? DEFAULTS.maxStatelessResetsPerSecond);
+    this.admission = new Admission(options.rateLimits, options.admit);
+    this.refusalLimiter = new RateLimiter(options.maxRefusalsPerSecond ?? DEFAULTS.maxStatelessResetsPerSecond);
   }
 
   /**
@@ -184,6 +193,7 @@ export class Endpoint {
       handshakesInProgress: this.handshakesInProgress(),
       routes: this.routes.size,
       ...this.counters,
+      refusals: { ...this.refusals },
     };
   }
 
@@ -238,12 +248,17 @@ export class Endpoint {
     if (datagram.length < MIN_INITIAL_DATAGRAM_SIZE) return this.drop();
     // RFC 9000 §7.2: the client's Destination Connection ID "MUST be at least 8 bytes in length".
     if (header.dcid.length < MIN_INITIAL_DCID_LENGTH) return this.drop();
-    // RFC 9000 §5.2.2: "If a server refuses to accept a new connection ..." — refused by dropping
-    // (see the module comment).
+    // RFC 9000 §5.2.2: "If a server refuses to accept a new connection, it SHOULD send an Initial
+    // packet containing a CONNECTION_CLOSE frame with error code CONNECTION_REFUSED" (refuse()).
     const handshakes = this.handshakesInProgress();
-    if (this.entries.length >= this.maxConnections || handshakes >= this.maxHandshakes) return this.drop();
+    if (this.entries.length >= this.maxConnections) return this.refuse(now, header, remote, { kind: RefusalReason.MaxConnections, reason: 'server at its connection limit', code: undefined });
+    if (handshakes >= this.maxHandshakes) return this.refuse(now, header, remote, { kind: RefusalReason.MaxHandshakes, reason: 'server at its handshake limit', code: undefined });
     const validation = this.checkAddress(now, header, remote, handshakes);
     if (validation === undefined) return;
+    // Admission (hook, per-IP cap, rate limits) once the address check passed, so a Retry round
+    // trip spends one token, not two.
+    const refusal = this.admission.check(now, remote);
+    if (refusal !== undefined) return this.refuse(now, header, remote, refusal);
     this.accept(now, header, datagram, remote, validation);
   }
 
@@ -263,7 +278,7 @@ export class Endpoint {
         if (v.kind === AddressTokenKind.NewToken) return { addressValidated: true };
         // The client's second Initial goes to the Retry's Source Connection ID (RFC 9000 §17.2.5.2).
         if (toHex(v.retryScid) !== toHex(header.dcid)) {
-          this.drop();
+          this.refuseInvalidToken(now, header, remote);
           return undefined;
         }
         // RFC 9000 §7.3: the connection reports the ODCID and Retry SCID the token carries.
@@ -273,8 +288,10 @@ export class Endpoint {
       // token ... The server can discard such a packet". RFC 9000 §8.1.3 (other tokens): "If the
       // token is invalid, then the server SHOULD proceed as if the client did not have a validated
       // address, including potentially sending a Retry packet."
+      // "Instead, the server SHOULD immediately close (Section 10.2) the connection with an
+      // INVALID_TOKEN error" (stateless, rate-limited: refuse()).
       if (claimed !== AddressTokenKind.NewToken && this.retry !== 'never') {
-        this.drop();
+        this.refuseInvalidToken(now, header, remote);
         return undefined;
       }
     }
@@ -303,6 +320,7 @@ export class Endpoint {
     // connection_id_issued events.
     for (const id of conn.activeConnectionIds) this.addRoute(entry, toHex(id));
     this.entries.push(entry);
+    this.admission.onAccepted(remote);
     this.events.push({ type: 'new_connection', handle: entry.handle, remote });
     this.collect(entry);
   }
@@ -332,6 +350,23 @@ export class Endpoint {
     if (e.closed && e.conn.pollTimeout() === undefined) this.remove(e);
   }
 
+  /**
+   * Refuses a new connection: counts it by reason and answers with a stateless CONNECTION_CLOSE
+   * in an Initial (initial-close.ts), rate-limited like stateless resets (RFC 9000 §10.3.3
+   * reasoning: a flood must not turn the server into a packet generator); beyond the limit, drops.
+   */
+  private refuse(now: Instant, header: InitialPacketHeader, remote: string, refusal: Refusal): void {
+    this.refusals[refusal.kind]++;
+    if (!this.refusalLimiter.tryAcquire(now)) return this.drop();
+    const close = buildInitialClose(this.options.provider, this.options.random, { version: header.version, clientDcid: header.dcid, clientScid: header.scid, reason: refusal.reason, ...(refusal.code === undefined ? {} : { errorCode: refusal.code }) });
+    if (this.queueStateless(close, remote)) this.counters.refusalsSent++;
+    else this.drop();
+  }
+
+  private refuseInvalidToken(now: Instant, header: InitialPacketHeader, remote: string): void {
+    this.refuse(now, header, remote, { kind: RefusalReason.InvalidToken, reason: 'invalid address validation token', code: TransportErrorCode.INVALID_TOKEN });
+  }
+
   /** Routes `key` to `e` unless another connection already owns it (a CID collision). */
   private addRoute(e: Entry, key: string): void {
     const owner = this.routes.get(key);
@@ -350,6 +385,7 @@ export class Endpoint {
     if (idx < 0) return;
     for (const key of [...e.routes]) this.removeRoute(e, key);
     this.entries.splice(idx, 1);
+    this.admission.onRemoved(e.remote);
     if (this.roundRobin > idx) this.roundRobin--;
     if (this.entries.length > 0) this.roundRobin %= this.entries.length;
     else this.roundRobin = 0;

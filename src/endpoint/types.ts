@@ -5,6 +5,7 @@
  */
 import type { AddressTokens } from './address-token.js';
 import type { StatelessResetKey } from './stateless-reset-key.js';
+import type { AdmissionHook, RateLimits, RefusalReasonName } from './admission.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { ConnectionEvent, ServerConnectionOptions } from '../connection/types.js';
 import type { RandomSource } from '../util/random.js';
@@ -43,6 +44,12 @@ export interface EndpointOptions {
   readonly newTokens?: boolean;
   /** Wall clock for NEW_TOKEN token validation (default `server.wallClockMs`). */
   readonly wallClockMs?: () => number;
+  /** New-connection rate limits and the per-IP cap (admission.ts; default: none). */
+  readonly rateLimits?: RateLimits;
+  /** Called at every client's first Initial, before any state (admission.ts); a refusal is answered with CONNECTION_CLOSE. */
+  readonly admit?: AdmissionHook;
+  /** Stateless CONNECTION_CLOSE refusals sent per second (default 100; beyond, refused Initials are dropped). */
+  readonly maxRefusalsPerSecond?: number;
 }
 
 /** What the endpoint tells its driver. */
@@ -72,4 +79,8 @@ export interface EndpointStats {
   readonly versionNegotiationsSent: number;
   readonly retriesSent: number;
   readonly statelessResetsSent: number;
+  /** Initials answered with a stateless CONNECTION_CLOSE (RFC 9000 §5.2.2). */
+  readonly refusalsSent: number;
+  /** New connections refused, by reason (sent or dropped when the refusal rate limit applies). */
+  readonly refusals: Readonly<Record<RefusalReasonName, number>>;
 }

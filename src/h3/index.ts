@@ -14,3 +14,6 @@ export * from './qpack-decoder.js';
 export * from './qpack-encoder.js';
 export * from './frames.js';
 export * from './capsules.js';
+export * from './message.js';
+export * from './session-types.js';
+export * from './session.js';

@@ -265,7 +265,10 @@ export class QpackDecoder {
       ric = decodeRequiredInsertCount(p.encodedInsertCount, this.table.maxCapacity, this.table.insertCount);
       const base = baseOf(ric, p.negative, p.deltaBase);
       while (!r.isEmpty) {
-        const rep = decodeFieldLine(r, this.maxSectionSize);
+        // A literal longer than the section limit must surface as FieldSectionTooLargeError (a
+        // stream error, RFC 9114 §4.2.2), not as a malformed section: bound strings only by what
+        // these bytes can hold (Huffman expands at most 8/5).
+        const rep = decodeFieldLine(r, 2 * bytes.length);
         const { field, abs } = this.resolve(rep, base, ric);
         if (abs > maxRef) maxRef = abs;
         size += field.name.length + field.value.length + 32;

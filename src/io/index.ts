@@ -8,7 +8,6 @@ export * from './entropy.js';
 export * from './udp-socket.js';
 export * from './key-log.js';
 export * from './certificates.js';
-export * from './stream-status.js';
 export * from './driver-loop.js';
 export * from './client-driver.js';
 export * from './server-driver.js';

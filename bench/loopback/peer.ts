@@ -1,0 +1,381 @@
+/**
+ * One side of a loopback benchmark, run as its own process (`node --import tsx bench/loopback/peer.ts
+ * <role> [--key value ...]`) so that client and server never share an event loop or a core's
+ * time slice by construction. Every role prints JSON lines on stdout: first `{"ready":...}` (servers,
+ * with the port), then `{"result":...}`. Servers also read commands from stdin: `mem` (print the
+ * process's memory after a full GC: needs --expose-gc) and `quit`.
+ *
+ * QUIC roles use the public API (src/api): `QuicServer` with a generated self-signed certificate
+ * that clients pin by SHA-256, answering every bidirectional stream with the raw echo protocol of
+ * the peer tools (first byte 'B': count until FIN, reply the count; otherwise echo).
+ *
+ * Raw node:dgram roles are the baselines (see README.md in this folder for the method).
+ */
+import dgram from 'node:dgram';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { QuicServer, connect, handleRawEchoStream, rawBulkUpload, type QuicConnection } from '../../src/api/index.js';
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    port: { type: 'string', default: '0' },
+    bytes: { type: 'string', default: '1048576' },
+    n: { type: 'string', default: '10' },
+    size: { type: 'string', default: '1452' },
+    ms: { type: 'string', default: '1000' },
+    window: { type: 'string', default: '128' },
+    sha256: { type: 'string', default: '' },
+    'max-dgram': { type: 'string' },
+    'max-conns': { type: 'string', default: '20000' },
+    'idle-ms': { type: 'string', default: '30000' },
+    'big-windows': { type: 'boolean', default: false },
+    batch: { type: 'string', default: '100' },
+    'max-ms': { type: 'string', default: '60000' },
+    'profile-out': { type: 'string' },
+  },
+});
+const role = positionals[0];
+const num = (k: keyof typeof values): number => Number(values[k]);
+const HOST = '127.0.0.1';
+/** Socket buffers requested for every benchmark socket, QUIC and raw alike (capped by net.core.*mem_max). */
+const SOCKET_BUFFER = 4 * 1024 * 1024;
+
+function emit(o: unknown): void {
+  process.stdout.write(`${JSON.stringify(o)}\n`);
+}
+
+function now(): number {
+  return performance.now();
+}
+
+function transport(): { maxDatagramSize?: number; initialMaxData?: number; initialMaxStreamData?: number; idleTimeoutMs: number; recvBufferSize: number; sendBufferSize: number } {
+  const md = values['max-dgram'];
+  return {
+    idleTimeoutMs: num('idle-ms'),
+    recvBufferSize: SOCKET_BUFFER,
+    sendBufferSize: SOCKET_BUFFER,
+    ...(md === undefined ? {} : { maxDatagramSize: Number(md) }),
+    // Receive windows as quic-go's bulk peer configures them (16 MiB stream, 24 MiB connection).
+    ...(values['big-windows'] ? { initialMaxData: 24 << 20, initialMaxStreamData: 16 << 20 } : {}),
+  };
+}
+
+async function connectPinned(): Promise<QuicConnection> {
+  return connect({ host: HOST, port: num('port') }, { ...transport(), serverCertificateHashes: [Buffer.from(values.sha256, 'hex')] });
+}
+
+let profiler: Session | undefined;
+
+/**
+ * Starts the V8 sampling profiler (100 µs interval) when --profile-out is set: called once the
+ * process has loaded its modules, so the profile holds the measured work, not tsx's compilation.
+ */
+async function startProfile(): Promise<void> {
+  if (values['profile-out'] === undefined || profiler !== undefined) return;
+  const s = new Session();
+  s.connect();
+  const post = (method: string, params?: object): Promise<unknown> => new Promise((resolve, reject) => s.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 100 });
+  await post('Profiler.start');
+  profiler = s;
+}
+
+/** Stops the profiler and writes the .cpuprofile file. */
+async function stopProfile(): Promise<void> {
+  const s = profiler;
+  const file = values['profile-out'];
+  if (s === undefined || file === undefined) return;
+  profiler = undefined;
+  const res = await new Promise<{ profile: unknown }>((resolve, reject) => s.post('Profiler.stop', (err, r) => (err ? reject(err) : resolve(r as { profile: unknown }))));
+  writeFileSync(file, JSON.stringify(res.profile));
+  s.disconnect();
+}
+
+function memory(): Record<string, number> {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (g !== undefined) for (let i = 0; i < 3; i++) g();
+  const m = process.memoryUsage();
+  return { heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss, gc: g === undefined ? 0 : 1 };
+}
+
+function onStdin(handlers: Record<string, () => void | Promise<void>>): void {
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    const h = handlers[line.trim()];
+    if (h !== undefined) void h();
+  });
+}
+
+async function quicServer(): Promise<void> {
+  const server = new QuicServer({ host: HOST, port: num('port'), tls: { selfSigned: true }, maxConnections: num('max-conns'), acceptBacklog: 1_000_000,
+    // Every benchmark client comes from 127.0.0.1: the per-IP admission limits (100/s, 1,000 live) would refuse them.
+    rateLimits: false, ...transport() });
+  await server.listen();
+  void (async () => {
+    for await (const conn of server) {
+      void (async () => {
+        for await (const s of conn.incomingBiStreams) void handleRawEchoStream(s);
+      })().catch(() => undefined);
+    }
+  })().catch(() => undefined);
+  onStdin({
+    mem: () => emit({ mem: memory(), connections: server.stats().connections, stats: server.stats() }),
+    quit: async () => {
+      await stopProfile();
+      process.exit(0);
+    },
+  });
+  await startProfile();
+  emit({ ready: true, port: server.address.port, sha256: Buffer.from(server.certificate.sha256!).toString('hex') });
+}
+
+/** Bulk upload on one stream ('B' mode), timed from the first byte written to the server's count. */
+async function quicBulk(): Promise<void> {
+  const t0 = now();
+  const conn = await connectPinned();
+  await startProfile();
+  const t1 = now();
+  const bytes = num('bytes');
+  const counted = await rawBulkUpload(conn, bytes);
+  const t2 = now();
+  await stopProfile();
+  const st = conn.stats() as unknown as Record<string, unknown>;
+  emit({ result: { bytes, counted, handshakeMs: t1 - t0, ms: t2 - t1, pmtu: st.pmtu, stats: st } });
+  await conn.close(0, 'done').catch(() => undefined);
+  process.exit(0);
+}
+
+/** N sequential full handshakes, each timed from connect() to the handshake's completion. */
+async function quicHandshakes(): Promise<void> {
+  const samples: number[] = [];
+  for (let i = 0; i < num('n'); i++) {
+    const t0 = now();
+    const conn = await connectPinned();
+    samples.push(now() - t0);
+    void conn.close(0, 'done').catch(() => undefined);
+  }
+  emit({ result: { samples } });
+  process.exit(0);
+}
+
+/** N sequential stream opens on one connection: open, write 'E' + 1 byte + FIN, read the echoed byte. */
+async function quicStreamOpen(): Promise<void> {
+  const conn = await connectPinned();
+  const samples: number[] = [];
+  const msg = Uint8Array.of(0x45, 0x78);
+  for (let i = 0; i < num('n'); i++) {
+    const t0 = now();
+    const s = await conn.openBiStream();
+    const [, reply] = await Promise.all([s.writeAll(msg), s.readAll()]);
+    samples.push(now() - t0);
+    if (reply.length !== 1 || reply[0] !== 0x78) throw new Error(`bad echo ${reply.length}`);
+  }
+  emit({ result: { samples } });
+  await conn.close(0, 'done').catch(() => undefined);
+  process.exit(0);
+}
+
+/** Request/response echo of `size`-byte messages on one stream of one connection for `ms`. */
+async function quicMessages(): Promise<void> {
+  const conn = await connectPinned();
+  const size = num('size');
+  const s = await conn.openBiStream();
+  await s.write(Uint8Array.of(0x45));
+  const msg = new Uint8Array(size).fill(7);
+  const end = now() + num('ms');
+  let count = 0;
+  const t0 = now();
+  while (now() < end) {
+    await s.write(msg);
+    const back = await s.readExact(size);
+    if (back.length !== size) throw new Error('short echo');
+    count++;
+  }
+  const elapsed = now() - t0;
+  emit({ result: { count, ms: elapsed, bytes: count * size } });
+  process.exit(0);
+}
+
+/** Opens N connections (at most `batch` handshakes at a time, for at most max-ms), then holds them. */
+async function quicIdle(): Promise<void> {
+  const n = num('n');
+  const batch = num('batch');
+  const deadline = now() + num('max-ms');
+  const conns: QuicConnection[] = [];
+  let failed = 0;
+  let firstError: string | undefined;
+  const t0 = now();
+  while (conns.length < n && now() < deadline && failed < 100) {
+    const k = Math.min(batch, n - conns.length);
+    const got = await Promise.allSettled(Array.from({ length: k }, () => connectPinned()));
+    for (const g of got) {
+      if (g.status === 'fulfilled') conns.push(g.value);
+      else {
+        failed++;
+        firstError ??= String(g.reason);
+      }
+    }
+  }
+  emit({ result: { opened: conns.length, failed, firstError, ms: now() - t0 } });
+  onStdin({ quit: () => process.exit(0) });
+}
+
+// --- raw node:dgram baselines --------------------------------------------------------------
+
+function bindUdp(port: number): Promise<dgram.Socket> {
+  const s = dgram.createSocket({ type: 'udp4', recvBufferSize: SOCKET_BUFFER, sendBufferSize: SOCKET_BUFFER });
+  return new Promise((resolve, reject) => {
+    s.once('error', reject);
+    s.bind(port, HOST, () => {
+      s.off('error', reject);
+      resolve(s);
+    });
+  });
+}
+
+/**
+ * Raw receiver: counts data datagrams (first byte 0), acknowledges every 16th with the total
+ * received so far (4 bytes), and at the first 'done' datagram (first byte 1) prints what it counted
+ * between the first and the last data datagram.
+ */
+async function dgramRecv(): Promise<void> {
+  const ack = Buffer.alloc(4);
+  let count = 0;
+  let bytes = 0;
+  let first = 0;
+  let last = 0;
+  let reported = false;
+  const sock = await bindUdp(num('port'));
+  sock.on('message', (msg, rinfo) => {
+    if (msg[0] === 0) {
+      if (count === 0) first = now();
+      last = now();
+      count++;
+      bytes += msg.length;
+      if (count % 16 === 0) {
+        ack.writeUInt32BE(count >>> 0, 0);
+        sock.send(ack, rinfo.port, rinfo.address);
+      }
+    } else if (!reported) {
+      reported = true;
+      emit({ result: { count, bytes, ms: last - first } });
+      setTimeout(() => process.exit(0), 50);
+    }
+  });
+  emit({ ready: true, port: sock.address().port });
+}
+
+/**
+ * Raw sender: keeps at most `window` datagrams beyond the receiver's last acknowledged count in
+ * flight; when no acknowledgement arrives for 20 ms, the outstanding ones are written off as lost
+ * and the window reopens. Runs for `ms`, then sends 'done'.
+ */
+async function dgramSend(): Promise<void> {
+  const port = num('port');
+  const size = num('size');
+  const window = num('window');
+  const data = Buffer.alloc(size, 0);
+  const sock = await bindUdp(0);
+  let sent = 0;
+  let acked = 0;
+  let lost = 0;
+  let lastProgress = now();
+  let stop = false;
+  const pump = (): void => {
+    while (!stop && sent - acked - lost < window) {
+      sock.send(data, port, HOST);
+      sent++;
+    }
+  };
+  sock.on('message', (msg) => {
+    const c = msg.readUInt32BE(0);
+    if (c > acked) {
+      acked = c;
+      lastProgress = now();
+    }
+    pump();
+  });
+  const stall = setInterval(() => {
+    if (now() - lastProgress > 20 && sent - acked - lost > 0) {
+      lost = sent - acked;
+      lastProgress = now();
+      pump();
+    }
+  }, 5);
+  pump();
+  await new Promise((r) => setTimeout(r, num('ms')));
+  stop = true;
+  clearInterval(stall);
+  await new Promise((r) => setTimeout(r, 30));
+  for (let i = 0; i < 5; i++) sock.send(Buffer.of(1), port, HOST);
+  emit({ result: { sent, acked, writtenOffAsLost: lost } });
+  setTimeout(() => process.exit(0), 50);
+}
+
+/** Raw echo server: sends every datagram back. */
+async function dgramEcho(): Promise<void> {
+  const sock = await bindUdp(num('port'));
+  sock.on('message', (msg, rinfo) => sock.send(msg, rinfo.port, rinfo.address));
+  onStdin({ quit: () => process.exit(0) });
+  emit({ ready: true, port: sock.address().port });
+}
+
+/** Raw ping-pong: one `size`-byte datagram out, wait for it back (resent after 50 ms), for `ms`. */
+async function dgramPing(): Promise<void> {
+  const port = num('port');
+  const size = num('size');
+  const sock = await bindUdp(0);
+  const msg = Buffer.alloc(size, 7);
+  let count = 0;
+  let resent = 0;
+  const t0 = now();
+  const end = t0 + num('ms');
+  await new Promise<void>((resolve) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const ping = (): void => {
+      if (now() >= end) {
+        clearTimeout(timer);
+        resolve();
+        return;
+      }
+      sock.send(msg, port, HOST);
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        resent++;
+        ping();
+      }, 50);
+    };
+    sock.on('message', (m) => {
+      if (m.length === size) count++;
+      ping();
+    });
+    ping();
+  });
+  emit({ result: { count, resent, ms: now() - t0 } });
+  process.exit(0);
+}
+
+const roles: Record<string, () => Promise<void>> = {
+  'quic-server': quicServer,
+  'quic-bulk': quicBulk,
+  'quic-handshakes': quicHandshakes,
+  'quic-stream-open': quicStreamOpen,
+  'quic-messages': quicMessages,
+  'quic-idle': quicIdle,
+  'dgram-recv': dgramRecv,
+  'dgram-send': dgramSend,
+  'dgram-echo': dgramEcho,
+  'dgram-ping': dgramPing,
+};
+const run = role === undefined ? undefined : roles[role];
+if (run === undefined) {
+  process.stderr.write(`usage: peer.ts <${Object.keys(roles).join('|')}> [options]\n`);
+  process.exit(2);
+}
+run().catch((e: unknown) => {
+  emit({ error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+  process.exit(1);
+});

@@ -1,0 +1,41 @@
+/**
+ * Smoke test of the loopback benchmark machinery (bench/loopback): every group runs end to end at
+ * tiny sizes, with peers in separate processes. Correctness only (bytes counted equal bytes sent,
+ * every figure finite and positive): no timing thresholds, since the machine is shared.
+ */
+import { describe, expect, it } from 'vitest';
+import { quicThroughput, rawThroughput, runLoopback, formatLoopbackTable } from '../../bench/loopback/loopback.js';
+
+describe('DESIGN §7 / issue 5: loopback benchmark machinery', () => {
+  it('DESIGN §7: a 1 MB upload over one stream arrives whole, beside a raw dgram blast that counts what arrived', async () => {
+    const bytes = 1024 * 1024;
+    const q = await quicThroughput(bytes, undefined);
+    expect(q.counted).toBe(bytes);
+    expect(q.bytes).toBe(bytes);
+    expect(Number.isFinite(q.mbit) && q.mbit > 0).toBe(true);
+    const raw = await rawThroughput(1452, 200);
+    expect(raw.count).toBeGreaterThan(0);
+    expect(raw.bytes).toBe(raw.count * 1452);
+    expect(raw.count).toBeLessThanOrEqual(raw.sent);
+    expect(Number.isFinite(raw.mbit) && raw.mbit > 0).toBe(true);
+  }, 180_000);
+
+  it('RFC 9000 §7, §2.1: every group yields finite positive figures with 10 idle connections all held open', async () => {
+    const rows = await runLoopback({
+      bulkBytes: 1024 * 1024, rawMs: 200, largeDatagram: 4096, handshakes: 3, streamOpens: 5, messageMs: 200,
+      idleCounts: [10], idleMaxMs: 60_000, qgoEcho: '/nonexistent/qgo-echo',
+    });
+    const measured = rows.filter((r) => !r.name.includes('SKIPPED') && !r.name.includes('NOT MEASURED'));
+    expect(measured.length).toBeGreaterThanOrEqual(12);
+    for (const r of measured) {
+      expect(Number.isFinite(r.value) && r.value > 0, `${r.name}: ${r.value}`).toBe(true);
+      if (r.baseline !== undefined) expect(Number.isFinite(r.ratio) && r.ratio! > 0, `${r.name} ratio`).toBe(true);
+    }
+    // The quic-go row is skipped, with a note, when the binary is missing.
+    expect(rows.some((r) => r.name.includes('quic-go') && r.name.includes('SKIPPED'))).toBe(true);
+    const memory = rows.find((r) => r.group.startsWith('memory'));
+    expect(memory?.extra?.serverConnections).toBe(10);
+    expect(memory?.extra?.opened).toBe(10);
+    expect(formatLoopbackTable(rows)).toContain('Mbit/s');
+  }, 300_000);
+});
