@@ -1,0 +1,156 @@
+import { describe, it, expect } from 'vitest';
+import {
+  checkAmplification, checkHandshakes, checkKeyUpdate, checkNoRetry, checkPathValidation, checkRetry, checkV2,
+} from '../../../interop/runner/checks.js';
+import { renderResults } from '../../../interop/runner/results.js';
+import type { TestResult } from '../../../interop/runner/run-test.js';
+import { FIELDS, V2, buildTraces, parseTsharkFields, type Traces } from '../../../interop/runner/trace.js';
+
+const RELAY = 5000;
+const SERVER = 4433;
+const LAYOUT = { relayPort: RELAY, serverPort: SERVER };
+
+/** One tshark `-T fields` line (tab-separated, FIELDS order) from a partial field map. */
+function line(f: Partial<Record<(typeof FIELDS)[number], string>>): string {
+  return FIELDS.map((name) => f[name] ?? '').join('\t');
+}
+
+let frameNo = 0;
+/** A datagram line: `from` 'client' or 'server' on the given side. */
+function dg(side: 'left' | 'right', from: 'client' | 'server', f: Partial<Record<(typeof FIELDS)[number], string>>, len = 1200): string {
+  const port = side === 'left' ? RELAY : SERVER;
+  const other = side === 'left' ? 40000 : 40001;
+  return line({
+    'frame.number': String(++frameNo), 'frame.time_epoch': String(1000 + frameNo / 1000), 'ip.src': '127.0.0.1',
+    'ip.dst': '127.0.0.1', 'udp.srcport': String(from === 'client' ? other : port),
+    'udp.dstport': String(from === 'client' ? port : other), 'udp.length': String(len + 8), ...f,
+  });
+}
+
+function traces(left: string[], right: string[]): Traces {
+  return buildTraces(parseTsharkFields(left.join('\n')), parseTsharkFields(right.join('\n')), LAYOUT);
+}
+
+const serverInitial = (scid: string, version = '0x00000001'): Partial<Record<(typeof FIELDS)[number], string>> => ({
+  'quic.header_form': '1,1,0', 'quic.version': `${version},${version}`,
+  ...(version === '0x00000001' ? { 'quic.long.packet_type': '0,2' } : { 'quic.long.packet_type_v2': '1,3' }),
+  'quic.scil': '4,4', 'quic.scid': `${scid},${scid}`,
+});
+
+describe('INTEROP-RUNNER §4: tshark field output parsing', () => {
+  it('INTEROP-RUNNER §4: coalesced packets are split per QUIC packet with aligned version, type and SCID', () => {
+    const [d] = parseTsharkFields(line({
+      'frame.number': '7', 'frame.time_epoch': '12.5', 'ip.src': '127.0.0.1', 'ip.dst': '127.0.0.2', 'udp.srcport': '1',
+      'udp.dstport': '2', 'udp.length': '1208', 'ip.dsfield.ecn': '2', 'quic.header_form': '1,1,0',
+      'quic.version': '0x00000001,0x00000001', 'quic.long.packet_type': '0,2', 'quic.scil': '0,8',
+      'quic.scid': '01:02:03:04:05:06:07:08', 'quic.key_phase': '1', 'quic.frame_type': '6,2,26',
+      'quic.path_challenge.data': 'aa:bb', 'quic.crypto.offset': '0', 'quic.crypto.length': '90',
+    }));
+    expect(d).toBeDefined();
+    expect(d!.frame).toBe(7);
+    expect(d!.udpPayload).toBe(1200);
+    expect(d!.ecn).toBe(2);
+    expect(d!.packets).toEqual([
+      { long: true, version: 1, type: 'initial', scid: '' },
+      { long: true, version: 1, type: 'handshake', scid: '0102030405060708' },
+      { long: false },
+    ]);
+    expect(d!.keyPhases).toEqual([1]);
+    expect(d!.frameTypes).toEqual([6, 2, 26]);
+    expect(d!.pathChallenges).toEqual(['aabb']);
+  });
+
+  it('RFC 9369 §3.2: v2 long-header types are read from the v2 field; VN packets get no type', () => {
+    const [d] = parseTsharkFields(line({
+      'frame.number': '1', 'udp.length': '100', 'quic.header_form': '1,1',
+      'quic.version': `0x${V2.toString(16)},0x${V2.toString(16)}`, 'quic.long.packet_type_v2': '1,3', 'quic.scil': '2,2', 'quic.scid': 'ab:cd,ab:cd',
+    }));
+    expect(d!.packets.map((p) => p.type)).toEqual(['initial', 'handshake']);
+    const [vn] = parseTsharkFields(line({ 'frame.number': '2', 'quic.header_form': '1', 'quic.version': '0x00000000', 'quic.scil': '0' }));
+    expect(vn!.packets).toEqual([{ long: true, version: 0, scid: '' }]);
+  });
+
+  it('INTEROP-RUNNER §4: lines without a frame number are skipped', () => {
+    expect(parseTsharkFields('\n\nnot a frame\n')).toEqual([]);
+  });
+});
+
+describe('INTEROP-RUNNER §3: checks', () => {
+  it('INTEROP-RUNNER §3 base(n): counts distinct server Initial SCIDs and requires version 1', () => {
+    const t = traces([], [dg('right', 'server', serverInitial('aa:aa')), dg('right', 'server', serverInitial('bb:bb'))]);
+    expect(checkHandshakes(t, 2).ok).toBe(true);
+    expect(checkHandshakes(t, 1)).toMatchObject({ ok: false });
+    const v2 = traces([], [dg('right', 'server', serverInitial('aa:aa', `0x${V2.toString(16)}`))]);
+    expect(checkHandshakes(v2, 1)).toMatchObject({ ok: false, reason: expect.stringContaining('versions') });
+  });
+
+  it('INTEROP-RUNNER §3 handshake/retry: Retry detection, token echo and no packet-number reset', () => {
+    const retry = dg('left', 'server', { 'quic.header_form': '1', 'quic.version': '0x00000001', 'quic.long.packet_type': '3', 'quic.scil': '4', 'quic.scid': 'cc', 'quic.retry_token': '01:02' });
+    const init = (pn: string, tokenLen: string, token = ''): string => dg('left', 'client', {
+      'quic.header_form': '1', 'quic.version': '0x00000001', 'quic.long.packet_type': '0', 'quic.scil': '0',
+      'quic.packet_number': pn, 'quic.token_length': tokenLen, 'quic.token': token,
+    });
+    const good = traces([init('0', '0'), retry, init('1', '2', '01:02')], []);
+    expect(checkRetry(good).ok).toBe(true);
+    expect(checkNoRetry(good).ok).toBe(false);
+    expect(checkRetry(traces([init('0', '0'), retry, init('0', '2', '01:02')], []))).toMatchObject({ ok: false, reason: expect.stringContaining('reset') });
+    expect(checkRetry(traces([init('0', '0'), retry, init('1', '0')], []))).toMatchObject({ ok: false });
+    expect(checkNoRetry(traces([init('0', '0')], [])).ok).toBe(true);
+  });
+
+  it('INTEROP-RUNNER §3 keyupdate: key phase 1 needed from the client (left) and the server (right)', () => {
+    const short = (kp: string): Partial<Record<(typeof FIELDS)[number], string>> => ({ 'quic.header_form': '0', 'quic.key_phase': kp });
+    expect(checkKeyUpdate(traces([dg('left', 'client', short('1'))], [dg('right', 'server', short('1'))])).ok).toBe(true);
+    expect(checkKeyUpdate(traces([dg('left', 'client', short('0'))], [dg('right', 'server', short('1'))])).ok).toBe(false);
+    expect(checkKeyUpdate(traces([dg('left', 'client', short('1'))], [dg('right', 'server', short('0'))])).ok).toBe(false);
+  });
+
+  it('RFC 9369 §4 / INTEROP-RUNNER §3 v2: v1 client Initial, v2 server Initial, v2 Handshake both ways', () => {
+    const v2 = `0x${V2.toString(16)}`;
+    const cInit = dg('left', 'client', { 'quic.header_form': '1', 'quic.version': '0x00000001', 'quic.long.packet_type': '0', 'quic.scil': '0' });
+    const sPk = dg('left', 'server', serverInitial('ab', v2));
+    const cHs = (ver: string): string => dg('left', 'client', { 'quic.header_form': '1', 'quic.version': ver, ...(ver === v2 ? { 'quic.long.packet_type_v2': '3' } : { 'quic.long.packet_type': '2' }), 'quic.scil': '0' });
+    expect(checkV2(traces([cInit, sPk, cHs(v2)], [])).ok).toBe(true);
+    expect(checkV2(traces([cInit, sPk, cHs('0x00000001')], [])).ok).toBe(false);
+  });
+
+  it('RFC 9000 §8.1 / INTEROP-RUNNER §3 amplificationlimit: 3x allowance walked on the server side', () => {
+    const cInit = dg('right', 'client', { 'quic.header_form': '1', 'quic.version': '0x00000001', 'quic.long.packet_type': '0', 'quic.scil': '0' }, 1200);
+    const sHs = (len: number, off: string): string => dg('right', 'server', { ...serverInitial('aa'), 'quic.crypto.offset': off, 'quic.crypto.length': '1000' }, len);
+    const cHs = dg('right', 'client', { 'quic.header_form': '1', 'quic.version': '0x00000001', 'quic.long.packet_type': '2', 'quic.scil': '0' }, 100);
+    const ok = traces([], [cInit, sHs(1200, '0'), sHs(1200, '1000'), sHs(1200, '7000'), cHs]);
+    expect(checkAmplification(ok).ok).toBe(true);
+    const over = traces([], [cInit, sHs(1200, '0'), sHs(1200, '1000'), sHs(1200, '2000'), sHs(1200, '7000'), cHs]);
+    expect(checkAmplification(over)).toMatchObject({ ok: false, reason: expect.stringContaining('allowance') });
+    const short = traces([], [cInit, sHs(1200, '0'), cHs]);
+    expect(checkAmplification(short)).toMatchObject({ ok: false, reason: expect.stringContaining('7500') });
+  });
+
+  it('RFC 9000 §9.3 / INTEROP-RUNNER §3 rebind: PATH_CHALLENGE first on each new path, all answered', () => {
+    const to = (port: number, f: Partial<Record<(typeof FIELDS)[number], string>>): string =>
+      dg('right', 'server', { 'quic.header_form': '0', 'udp.dstport': String(port), ...f });
+    const resp = dg('left', 'client', { 'quic.header_form': '0', 'quic.frame_type': '27', 'quic.path_response.data': '11:22' });
+    const good = traces([resp], [to(1, { 'quic.frame_type': '2' }), to(2, { 'quic.frame_type': '26', 'quic.path_challenge.data': '11:22' })]);
+    expect(checkPathValidation(good).ok).toBe(true);
+    expect(checkPathValidation(traces([resp], [to(1, {}), to(2, { 'quic.frame_type': '8' })]))).toMatchObject({ ok: false });
+    expect(checkPathValidation(traces([], [to(1, {}), to(2, { 'quic.frame_type': '26', 'quic.path_challenge.data': '11:22' })]))).toMatchObject({ ok: false, reason: expect.stringContaining('never answered') });
+    expect(checkPathValidation(traces([], [to(1, {})]))).toMatchObject({ ok: false });
+  });
+});
+
+describe('INTEROP-RUNNER §1: results table', () => {
+  it('INTEROP-RUNNER §1 step 6: renders pass / fail / unsupported per test and pairing with reasons and the seed', () => {
+    const r = (test: string, client: string, server: string, status: TestResult['status'], reason = ''): TestResult =>
+      ({ test, abbr: test.slice(0, 1).toUpperCase(), client, server, status, reason, seconds: 1.5, seed: 42, dir: '/tmp/x' });
+    const md = renderResults([
+      r('handshake', 'ours', 'quic-go', 'pass'), r('handshake', 'quic-go', 'ours', 'fail', 'client exited 1: a|b'),
+      r('v2', 'ours', 'quic-go', 'unsupported', 'server exited 127'),
+    ], { date: '2026-11-24', seed: 42, versions: ['quic-go 0.29'], command: 'npm run interop', timeoutScale: 1 });
+    expect(md).toContain('Seed **42**');
+    expect(md).toContain('| test | ours → quic-go | quic-go → ours |');
+    expect(md).toContain('| handshake (H) | ✅ pass (1.5 s) | ❌ fail (1.5 s) |');
+    expect(md).toContain('| v2 (V) | ➖ unsupported (1.5 s) |   |');
+    expect(md).toContain('- **handshake** quic-go → ours: fail — client exited 1: a\\|b');
+    expect(md).toContain('Totals: 1 pass, 1 fail, 1 unsupported.');
+  });
+});
