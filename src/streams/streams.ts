@@ -254,27 +254,15 @@ export class StreamManager {
   }
 
   /**
-   * Writes the connection's and the streams' control frames, then STREAM frames in stream ID
-   * order while they fit; pushes a token per frame into `out`.
+   * Writes the control frames (`writeControlFrames`), then STREAM frames in stream ID order while
+   * they fit; pushes a token per frame into `out`. The connection schedules STREAM frames by
+   * priority instead (src/connection/stream-scheduling.ts); this order serves tests and tools.
    */
   writeFrames(w: Writer, now: Instant, rtt: Duration, out: StreamsToken[]): void {
-    const push = (t: StreamsToken | undefined): boolean => {
-      if (t !== undefined) out.push(t);
-      return t !== undefined;
-    };
-    push(this.connRecv.writeFrame(w, now, rtt));
-    push(this.connSend.writeFrame(w));
-    for (const dir of ['bidi', 'uni'] as const) {
-      push(this.remoteLimits[dir].writeFrame(w));
-      push(this.localLimits[dir].writeFrame(w));
-    }
-    for (const entry of this.streams.values()) {
-      if (entry.recv !== undefined) while (push(entry.recv.writeControlFrame(w, now, rtt)));
-      if (entry.send !== undefined) while (push(entry.send.writeControlFrame(w)));
-    }
+    this.writeControlFrames(w, now, rtt, out);
     for (const entry of this.streams.values()) {
       if (entry.send === undefined) continue;
-      while (push(this.writeStreamFrame(entry.id, w, w.remaining)));
+      for (let t = this.writeStreamFrame(entry.id, w, w.remaining); t !== undefined; t = this.writeStreamFrame(entry.id, w, w.remaining)) out.push(t);
     }
   }
 
