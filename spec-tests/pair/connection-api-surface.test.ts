@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Connection } from '../../src/connection/connection.js';
 import type { ConnectionEvent } from '../../src/connection/types.js';
 import { DatagramError } from '../../src/streams/datagram-queue.js';
+import { PacketNumberSpace } from '../../src/wire/packet-type.js';
 import { generateSelfSignedCertificate } from '../../src/tls/certificates/self-signed.js';
 import { SeededRandom } from '../../src/util/random.js';
 import { millis, seconds } from '../../src/util/time.js';
@@ -191,6 +192,23 @@ describe('RFC 9221 §5: DATAGRAM sizes follow the path MTU and datagrams are not
     const small = await confirmedPair({ clientLimits: DGRAM, serverLimits: { maxDatagramFrameSize: 100 } });
     // 97 + the type byte + a 2-byte Length (RFC 9000 §16: 1-byte varints stop at 63) = 100.
     expect(small.client.maxDatagramPayload()).toBe(97);
+  });
+
+  it('RFC 9221 §5, RFC 9000 §13.2: a datagram of exactly maxDatagramPayload() leaves after DPLPMTUD although an ACK-of-ACK is pending', async () => {
+    const pair = await confirmedPair({ clientLimits: DGRAM, serverLimits: DGRAM });
+    await pair.runFor(seconds(3));
+    expect(pair.client.stats().pmtu).toBe(1452);
+    // The client has received only non-ack-eliciting packets lately: its ACK is never due, and room
+    // reserved for it would keep a full-size DATAGRAM frame out of every packet.
+    expect(pair.client.state.spaces[PacketNumberSpace.ApplicationData].ack.hasUnreported()).toBe(true);
+    const n = pair.client.maxDatagramPayload();
+    expect(pair.client.sendDatagram(new Uint8Array(n).fill(7))).toBe(true);
+    const got: Uint8Array[] = [];
+    await pair.runFor(seconds(1), (side, ev) => {
+      if (side === 'server' && ev.type === 'datagram_received') for (let d = pair.server!.readDatagram(); d !== undefined; d = pair.server!.readDatagram()) got.push(d);
+    });
+    expect(got.map((d) => d.length)).toEqual([n]);
+    expect(pair.client.stats()).toMatchObject({ datagramsSent: 1, datagramsDropped: 0 });
   });
 
   it('RFC 9221 §5: a queued datagram that no longer fits after the path MTU shrank is dropped and does not block later ones', async () => {

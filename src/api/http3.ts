@@ -15,6 +15,7 @@ import { H3ErrorCode, h3ErrorName } from '../h3/errors.js';
 import type { Field } from '../h3/qpack-decoder.js';
 import { bytesToByteString, byteStringToBytes } from '../h3/qpack-integer.js';
 import type { RequestHead, ResponseHead } from '../h3/message.js';
+import type { H3Settings } from '../h3/frames.js';
 import { H3Session, type H3Event, type H3SessionOptions } from '../h3/session.js';
 import type { QuicConnection } from './connection.js';
 import { QuicError, QuicErrorCode } from './errors.js';
@@ -49,6 +50,8 @@ export interface Http3Request {
   readonly streamId: number;
   /** The underlying stream, for a handler that takes over an extended CONNECT (RFC 9220). */
   readonly stream: QuicBiStream;
+  /** The HTTP/3 connection the request came on. */
+  readonly connection: Http3Connection;
 }
 
 /** A body to send: bytes, text, chunks, or a file. */
@@ -61,6 +64,12 @@ export interface Http3ResponseInit {
   readonly headers?: Http3Headers;
   readonly body?: Http3BodyInit;
   readonly trailers?: Http3Headers;
+  /**
+   * Extended CONNECT (RFC 9220): send only the header section and leave the stream open; called
+   * once it is written. The handler then owns `req.stream` (writes) and `req.body` (the DATA
+   * payloads, e.g. capsules) until either side ends the stream.
+   */
+  readonly upgrade?: () => void;
 }
 
 /** A handler: return a response, or undefined to fall back to the static root (or 404). */
@@ -92,6 +101,8 @@ export interface Http3Response {
   /** Trailers, once the body ended (empty if none). */
   readonly trailers: Promise<Http3Headers>;
   readonly streamId: number;
+  /** The request stream (for an extended CONNECT kept open with `keepOpen`). */
+  readonly stream?: QuicBiStream;
 }
 
 /** Options of `http3Fetch`. */
@@ -105,6 +116,10 @@ export interface Http3FetchInit {
   readonly scheme?: string;
   readonly headers?: Http3Headers;
   readonly body?: Uint8Array | string | AsyncIterable<Uint8Array>;
+  /** RFC 9220 `:protocol` of an extended CONNECT (with method CONNECT). */
+  readonly protocol?: string;
+  /** Send only the header section and keep the request stream open (extended CONNECT). */
+  readonly keepOpen?: boolean;
 }
 
 const utf8 = new TextEncoder();
@@ -154,10 +169,34 @@ export class Http3Connection {
   private onRequest: ((head: RequestHead, streamId: number) => void) | undefined;
   private onWt: Http3ServeOptions['onWebTransportEvent'];
   private closedError: Error | undefined;
+  private settingsResolve!: (s: H3Settings) => void;
+  /** Resolves with the peer's SETTINGS (RFC 9114 §7.2.4) once they arrived. */
+  readonly settingsReceived: Promise<H3Settings> = new Promise((resolve) => (this.settingsResolve = resolve));
 
   private constructor(conn: QuicConnection, options: H3SessionOptions) {
     this.conn = conn;
     this.session = new H3Session(options);
+  }
+
+  /** Sets the WebTransport hook (see `Http3ServeOptions.onWebTransportEvent`), e.g. on a client. */
+  setWebTransportHook(hook: Http3ServeOptions['onWebTransportEvent']): void {
+    this.onWt = hook;
+  }
+
+  /**
+   * @internal a claimed WebTransport stream: its reads wait for room in `sink.body` (backpressure)
+   * and its reset or the connection's end fails `sink`.
+   */
+  attachStream(streamId: number, sink: { body: Http3Body; fail(e: Error): void }): { send: QuicSendStream | undefined; recv: QuicRecvStream | undefined } {
+    this.sinks.set(streamId, { body: sink.body, fail: (e) => sink.fail(e), onEvent: () => undefined });
+    const bidi = this.bidis.get(streamId);
+    this.bidis.delete(streamId);
+    return { send: bidi?.send, recv: bidi?.recv ?? this.recvs.get(streamId) };
+  }
+
+  /** @internal forgets a stream attached with `attachStream`. */
+  detachStream(streamId: number): void {
+    this.sinks.delete(streamId);
   }
 
   /** Starts HTTP/3 on a connection: opens the control and QPACK streams, reads the peer's. */
@@ -269,6 +308,7 @@ export class Http3Connection {
         }
         return;
       case 'settings':
+        this.settingsResolve(ev.settings);
         return;
       case 'wt_stream':
       case 'wt_data':
@@ -348,7 +388,7 @@ export class Http3Connection {
     const { headers, list } = headersOf(head.headers);
     const req: Http3Request = {
       method: head.method, path: fromWire(head.path ?? ''), authority: fromWire(head.authority ?? ''), scheme: head.scheme ?? '',
-      protocol: head.protocol, headers, fields: list, body, streamId, stream,
+      protocol: head.protocol, headers, fields: list, body, streamId, stream, connection: this,
     };
     let status = 500;
     let bytes = 0;
@@ -356,6 +396,14 @@ export class Http3Connection {
       let res: Http3ResponseInit | undefined = options.handler === undefined ? undefined : await options.handler(req);
       res ??= await this.staticResponse(req, options.root);
       status = res.status ?? 200;
+      if (res.upgrade !== undefined) {
+        // RFC 9220 §3 / RFC 9114 §4.4: the stream stays open after the header section.
+        await stream.send.write(this.session.encodeHeaders(streamId, fieldsOf([[':status', String(status)]], res.headers)));
+        this.drive();
+        res.upgrade();
+        options.onRequest?.({ method: req.method, path: req.path, status, bytes });
+        return;
+      }
       const isHead = req.method === 'HEAD';
       const resHeaders = { ...res.headers };
       if (!('content-length' in resHeaders)) {
@@ -426,7 +474,7 @@ export class Http3Connection {
           if (ev.type === 'response') {
             const { headers, list } = headersOf((ev.head as ResponseHead).headers);
             this.sinks.get(s.id)!.body = body;
-            resolve({ status: ev.head.status, headers, fields: list, body, trailers, streamId: s.id });
+            resolve({ status: ev.head.status, headers, fields: list, body, trailers, streamId: s.id, stream: s });
           } else if (ev.type === 'data') body.push(ev.data);
           else if (ev.type === 'trailers') trailerHeaders = headersOf(ev.headers).headers;
           else if (ev.type === 'end') {
@@ -439,7 +487,15 @@ export class Http3Connection {
     });
     response.catch(() => undefined);
     const pseudo: [string, string][] = [[':method', method], [':scheme', init.scheme ?? 'https'], [':authority', init.authority ?? this.conn.remoteAddress], [':path', init.path]];
+    if (init.protocol !== undefined) pseudo.push([':protocol', init.protocol]);
     void this.readLoop(s.recv);
+    if (init.keepOpen === true) {
+      // RFC 9220: an extended CONNECT: the header section only; the stream stays open.
+      const head = this.session.encodeHeaders(s.id, fieldsOf(pseudo, init.headers), { method });
+      this.drive();
+      s.send.write(head).catch((e: unknown) => this.sinks.get(s.id)?.fail(e instanceof Error ? e : new Error(String(e))));
+      return response;
+    }
     this.writeMessage(s.send, fieldsOf(pseudo, init.headers), init.body, undefined, { method }).catch((e: unknown) => {
       // RFC 9114 §4.1: "Clients MUST NOT discard complete responses as a result of having their
       // request terminated abruptly" (STOP_SENDING with H3_NO_ERROR after an early response).

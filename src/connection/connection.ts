@@ -37,6 +37,7 @@ import { receiveDatagram } from './receive.js';
 import { preferredAddressParameter, startMigration, type MigrateResult } from './migration.js';
 import { createPathsState, onDatagramSentOnPath, onPathTimers, pathsTimeout } from './paths.js';
 import { buildPathDatagram } from './paths-send.js';
+import { TransmitGate } from './transmit-gate.js';
 import { onLostTokens } from './recovery-tokens.js';
 import { createQlogState, qlogDatagramIn, qlogMetrics, qlogPacketsLost, qlogStart } from './qlog-emit.js';
 import { LOCAL_CID_LENGTH, MAX_DATAGRAM_SIZE, type ConnectionState } from './state.js';
@@ -75,9 +76,21 @@ export interface StreamReadResult {
 export class Connection {
   /** @internal the orchestrated state; modules of src/connection work on it. */
   readonly state: ConnectionState;
+  /** Quiet/touched bookkeeping for endpoints polling many connections (transmit-gate.ts). */
+  private readonly gate = new TransmitGate();
 
   private constructor(state: ConnectionState) {
     this.state = state;
+  }
+
+  /** @internal False when `pollTransmit(now)` would certainly return undefined (transmit-gate.ts); O(1). */
+  mayTransmit(now: Instant): boolean {
+    return this.gate.mayTransmit(now);
+  }
+
+  /** @internal `pollTimeout()`, recomputed only when the connection was touched or polled since the last call. */
+  cachedTimeout(): Instant | undefined {
+    return this.gate.timeoutOr(() => this.pollTimeout());
   }
 
   /**
@@ -162,6 +175,7 @@ export class Connection {
    * A UDP datagram arrived on `path` (default: the path in use, for drivers with a single path).
    */
   handleDatagram(now: Instant, datagram: Uint8Array, path: NetworkPath = this.state.path): void {
+    this.gate.touch();
     if (this.state.qlog !== undefined) qlogDatagramIn(this.state.qlog, this.state, now, path); // a server's qlog start (qlog-emit.ts)
     receiveDatagram(this.state, now, datagram, path);
     updateAmplification(this.state, now);
@@ -173,6 +187,7 @@ export class Connection {
    * §19.7), resent if lost. Returns false for a client or when too many tokens are queued.
    */
   sendNewToken(token: Uint8Array): boolean {
+    this.gate.touch();
     return queueNewToken(this.state, token);
   }
 
@@ -183,6 +198,7 @@ export class Connection {
 
   /** A deadline from `pollTimeout` passed: runs close/idle timers and loss detection (RFC 9002 A.9). */
   handleTimeout(now: Instant): void {
+    this.gate.touch();
     const s = this.state;
     if (onCloseTimers(s, now) || isTerminating(s)) return;
     onPathTimers(s, now); // RFC 9000 §8.2.4: challenge retransmission and abandonment (paths.ts)
@@ -212,12 +228,14 @@ export class Connection {
 
   /** Writes the next datagram into `out`; undefined when nothing is to be sent now. */
   pollTransmit(now: Instant, out: Uint8Array): Transmit | undefined {
+    this.gate.polling();
     // RFC 9000 §8.2: PATH_CHALLENGE/PATH_RESPONSE datagrams first, on their own path (paths-send.ts).
     const probe = buildPathDatagram(this.state, now, out);
     if (probe !== undefined) return probe;
     const length = buildDatagram(this.state, now, out);
     if (length > 0) onDatagramSentOnPath(this.state, this.state.path, length);
     if (this.state.qlog !== undefined) qlogMetrics(this.state.qlog, this.state, now); // quic-events §7.2 (qlog-emit.ts)
+    if (length === 0) this.gate.wentQuiet(this.pollTimeout()); // until input, a command or a deadline
     return length === 0 ? undefined : { length, path: this.state.path };
   }
 
@@ -246,6 +264,7 @@ export class Connection {
 
   /** The result of the asynchronous check asked for by a verify_certificate event. */
   completeCertificateVerification(now: Instant, result: CertificateVerification): void {
+    this.gate.touch();
     completeCertificateVerification(this.state, now, result);
   }
 
@@ -265,6 +284,7 @@ export class Connection {
    * @throws InvalidPriorityError for a priority that is not an integer in 0..255.
    */
   openStream(dir: StreamDir, priority?: number): number | undefined {
+    this.gate.touch();
     if (priority !== undefined) validatePriority(priority);
     if (isTerminating(this.state)) return undefined;
     const streams = this.state.streams;
@@ -288,6 +308,7 @@ export class Connection {
    * @throws InvalidPriorityError for a priority that is not an integer in 0..255.
    */
   setStreamPriority(id: number, priority: number): boolean {
+    this.gate.touch();
     validatePriority(priority);
     const streams = this.state.streams;
     return streams === undefined ? false : setStreamPriority(streams, id, priority);
@@ -301,6 +322,7 @@ export class Connection {
 
   /** Buffers bytes on a stream; returns how many were taken (0: backpressure, wait for stream_writable). */
   streamWrite(id: number, bytes: Uint8Array): number {
+    this.gate.touch();
     const streams = this.state.streams;
     if (streams === undefined) throw new Error(`stream ${id} has no sending part`);
     const n = streams.write(id, bytes);
@@ -310,6 +332,7 @@ export class Connection {
 
   /** Ends a stream after the bytes written (STREAM with FIN, RFC 9000 §3.1). */
   streamFinish(id: number): void {
+    this.gate.touch();
     const streams = this.state.streams;
     if (streams === undefined) throw new Error(`stream ${id} has no sending part`);
     streams.finish(id);
@@ -317,6 +340,7 @@ export class Connection {
 
   /** Reads up to `max` bytes; undefined for a stream that is unknown or already finished. */
   streamRead(id: number, max?: number): StreamReadResult | undefined {
+    this.gate.touch();
     const s = this.state;
     const recv = s.streams?.get(id)?.recv;
     if (recv === undefined || s.streams === undefined) return undefined;
@@ -329,11 +353,13 @@ export class Connection {
 
   /** Abandons sending on a stream (RESET_STREAM, RFC 9000 §3.1). */
   streamReset(id: number, code: number): boolean {
+    this.gate.touch();
     return this.state.streams?.resetStream(id, code) ?? false;
   }
 
   /** Asks the peer to stop sending (STOP_SENDING, RFC 9000 §3.5). */
   streamStopSending(id: number, code: number): boolean {
+    this.gate.touch();
     return this.state.streams?.stopSending(id, code) ?? false;
   }
 
@@ -342,6 +368,7 @@ export class Connection {
    * @throws DatagramError when the peer did not advertise max_datagram_frame_size or it is too small.
    */
   sendDatagram(bytes: Uint8Array): boolean {
+    this.gate.touch();
     syncDatagramLimit(this.state); // RFC 9221 §5: at most `maxDatagramPayload()` bytes (app-surface.ts)
     return this.state.datagramSend.push(bytes) !== undefined;
   }
@@ -353,6 +380,7 @@ export class Connection {
    * after the path MTU shrank are dropped (stats().datagramsDropped).
    */
   maxDatagramPayload(): number {
+    this.gate.touch();
     return maxDatagramPayload(this.state);
   }
 
@@ -361,6 +389,7 @@ export class Connection {
    * the peer's idle timer running (RFC 9000 §10.1.2). False once the connection is closing.
    */
   ping(): boolean {
+    this.gate.touch();
     return queuePing(this.state);
   }
 
@@ -379,6 +408,7 @@ export class Connection {
 
   /** The oldest received datagram, or undefined. */
   readDatagram(): Uint8Array | undefined {
+    this.gate.touch();
     const d = this.state.datagramRecv.pop();
     if (d === undefined) this.state.datagramAnnounced = false;
     else if (this.state.datagramRecv.length === 0) this.state.datagramAnnounced = false;
@@ -390,6 +420,7 @@ export class Connection {
    * handshake is confirmed, or before a packet of the current key phase was acknowledged.
    */
   initiateKeyUpdate(_now: Instant): boolean {
+    this.gate.touch();
     return initiateKeyUpdate(this.state);
   }
 
@@ -403,6 +434,7 @@ export class Connection {
    * Returns false when the peer gave no spare ID or the handshake is not confirmed.
    */
   rotateConnectionId(now: Instant): boolean {
+    this.gate.touch();
     try {
       return rotateConnectionId(this.state);
     } catch (e) {
@@ -417,6 +449,7 @@ export class Connection {
    * new connection ID; see migration.ts for when the switch happens. Returns 'ok' or why not.
    */
   migrate(now: Instant, path: NetworkPath): MigrateResult {
+    this.gate.touch();
     return startMigration(this.state, now, path);
   }
 
@@ -436,6 +469,7 @@ export class Connection {
 
   /** Closes with an application error code (RFC 9000 §10.2). */
   close(now: Instant, code: number, reason: string): void {
+    this.gate.touch();
     closeByApplication(this.state, now, code, reason);
   }
 

@@ -46,12 +46,15 @@ interface Draft {
   readonly pn: number;
   readonly pnLen: PacketNumberLength;
   readonly headerSize: number;
-  payload: Uint8Array;
-  readonly tokens: ConnectionToken[];
-  readonly ackEliciting: boolean;
+  /** Where the packet starts in the datagram buffer; its payload follows the header reserved there. */
+  readonly start: number;
+  /** The plaintext payload's length, written in place at `start + headerSize`. */
+  payloadLength: number;
+  tokens: ConnectionToken[];
+  ackEliciting: boolean;
   padded: boolean;
   /** A DPLPMTUD probe (RFC 9000 §14.4). */
-  pmtuProbe?: boolean;
+  pmtuProbe: boolean;
 }
 
 /** RFC 9000 §8.1: "an endpoint MUST limit the amount of data it sends to the unvalidated address to three times the amount of data received from that address." */
@@ -78,6 +81,7 @@ export function buildDatagram(s: ConnectionState, now: Instant, out: Uint8Array)
   if (s.phase === 'closing') return s.closeSendPending ? buildClose(s, now, out, limit) : 0;
   const drafts: Draft[] = [];
   let remaining = limit;
+  let offset = 0;
   // RFC 9002 §7: "An endpoint MUST NOT send a packet if it would cause bytes_in_flight ... to be
   // larger than the congestion window, unless the packet is sent on a PTO timer expiration".
   // RFC 9002 §7.7: pacing spreads what the window allows over the round trip.
@@ -95,15 +99,17 @@ export function buildDatagram(s: ConnectionState, now: Instant, out: Uint8Array)
       closeWithError(s, now, new TransportError(TransportErrorCode.AEAD_LIMIT_REACHED, undefined, 'AEAD confidentiality limit reached'));
       return 0;
     }
-    const draft = buildPacket(s, now, sp, remaining, congestionBlocked);
+    const draft = buildPacket(s, now, sp, out, offset, remaining, congestionBlocked);
     if (draft === undefined) continue;
     drafts.push(draft);
-    remaining -= draft.headerSize + draft.payload.length + TAG;
+    const size = draft.headerSize + draft.payloadLength + TAG;
+    offset += size;
+    remaining -= size;
     if (remaining < MIN_PACKET_ROOM + TAG) break;
   }
   if (drafts.length === 0) return 0;
   if (!drafts.some((d) => d.ackEliciting)) s.pacerDeadline = undefined;
-  padDatagram(s, drafts, limit);
+  padDatagram(s, drafts, out, limit);
   return sealDatagram(s, now, drafts, out, true);
 }
 
@@ -119,41 +125,71 @@ function headerFor(s: ConnectionState, sp: PacketSpace): LongHeader | undefined 
   }
 }
 
-function startDraft(s: ConnectionState, sp: PacketSpace): Omit<Draft, 'payload' | 'tokens' | 'ackEliciting' | 'padded'> {
+/** A packet at `start` of the datagram with an empty payload yet (one object per packet, filled in by the caller). */
+function startDraft(s: ConnectionState, sp: PacketSpace, start: number): Draft {
   const largestAcked = s.ld.largestAcked(sp.space);
   const pn = sp.nextPacketNumber;
   const pnLen = encodePacketNumberLength(pn, largestAcked < 0 ? undefined : largestAcked);
   const header = headerFor(s, sp);
   const headerSize = header === undefined ? 1 + s.remoteCid.length + pnLen : sizeOfLongHeader(header, pnLen, 2);
-  return { space: sp, keys: zeroRttWriteKeys(s, sp) ?? sp.writeKeys!, header, pn, pnLen, headerSize };
+  return { space: sp, keys: zeroRttWriteKeys(s, sp) ?? sp.writeKeys!, header, pn, pnLen, headerSize, start, payloadLength: 0, tokens: [], ackEliciting: false, padded: false, pmtuProbe: false };
 }
 
-function buildPacket(s: ConnectionState, now: Instant, sp: PacketSpace, room: number, congestionBlocked: boolean): Draft | undefined {
-  const base = startDraft(s, sp);
-  const avail = room - base.headerSize - TAG;
-  if (avail < MIN_PACKET_ROOM - base.headerSize) return undefined;
+/**
+ * Builds one packet's payload in place in `out` at `start + headerSize` (the header is written by
+ * sealDatagram once the payload length is final): the ACK frame first, then the body. The ACK is
+ * previewed (not recorded) to reserve its room, the body is written after that room, and the ACK
+ * is recorded and encoded only once the packet is known to be sent.
+ */
+function buildPacket(s: ConnectionState, now: Instant, sp: PacketSpace, out: Uint8Array, start: number, room: number, congestionBlocked: boolean): Draft | undefined {
+  const d = startDraft(s, sp, start);
+  const avail = room - d.headerSize - TAG;
+  if (avail < MIN_PACKET_ROOM - d.headerSize || avail <= 0) return undefined;
   const probe = sp.probesPending > 0;
   // RFC 9000 §12.4 Table 3: no ACK in 0-RTT packets (they are acknowledged in 1-RTT, §12.3).
-  const ackPreview = sp.ack.hasUnreported() && base.header?.type !== PacketType.ZeroRtt ? sp.ack.buildAck(now, Math.min(avail, 256)) : undefined;
-  const ackReserve = ackPreview === undefined ? 0 : sizeOfFrame(ackPreview);
-  const scratch = new Uint8Array(Math.max(0, avail));
-  const body = new Writer(scratch, 0, Math.max(0, avail - ackReserve));
-  const tokens: ConnectionToken[] = [];
+  const ackPreview = sp.ack.hasUnreported() && d.header?.type !== PacketType.ZeroRtt ? sp.ack.buildAck(now, Math.min(avail, 256)) : undefined;
+  // An ACK that is due, or that acknowledges ack-eliciting packets (RFC 9000 §13.2.1), gets room
+  // before the body. One that only reports non-ack-eliciting packets is piggybacked after the body
+  // when room is left (RFC 9000 §13.2: "SHOULD attempt to include an ACK frame"): reserving room for
+  // it would keep a full-size DATAGRAM frame (RFC 9221 §5) out of every packet for as long as such
+  // an ACK is never due, that is, forever.
+  const ackFirst = ackPreview !== undefined && (sp.ack.ackDue(now) || sp.ack.hasAckElicitingPending());
+  const ackReserve = ackFirst ? sizeOfFrame(ackPreview) : 0;
+  const payloadStart = start + d.headerSize;
+  const bodyStart = payloadStart + ackReserve;
+  const body = new Writer(out, bodyStart, payloadStart + avail);
+  const tokens = d.tokens;
   if (!congestionBlocked || probe) writeBody(s, now, sp, body, tokens);
-  if (body.offset === 0 && probe) body.u8(0x01); // PING (RFC 9002 §6.2.4)
+  if (body.offset === bodyStart && probe) body.u8(0x01); // PING (RFC 9002 §6.2.4)
   if (probe) sp.probesPending--;
-  const ackEliciting = body.offset > 0;
+  const bodyLength = body.offset - bodyStart;
+  const ackEliciting = bodyLength > 0;
   if (!ackEliciting && !(ackPreview !== undefined && sp.ack.ackDue(now))) return undefined;
-  const payload = new Writer(new Uint8Array(avail));
-  if (ackPreview !== undefined) {
+  let ackLength = 0;
+  let trailingAckLength = 0;
+  if (ackFirst) {
     const ack = sp.ack.writeAck(now, ackReserve);
     if (ack !== undefined) {
-      encodeFrame(payload, ack.frame);
+      const w = new Writer(out, payloadStart, bodyStart);
+      encodeFrame(w, ack.frame);
+      ackLength = w.offset - payloadStart;
       tokens.unshift({ kind: 'ack', token: ack.token });
     }
+  } else if (ackPreview !== undefined && sizeOfFrame(ackPreview) <= body.remaining) {
+    const ack = sp.ack.writeAck(now, body.remaining);
+    if (ack !== undefined) {
+      const before = body.offset;
+      encodeFrame(body, ack.frame);
+      trailingAckLength = body.offset - before;
+      tokens.push({ kind: 'ack', token: ack.token });
+    }
   }
-  payload.bytes(body.written());
-  return { ...base, payload: payload.written(), tokens, ackEliciting, padded: false };
+  // The recorded ACK is the previewed one (same state, same time); should it be shorter, the body moves up.
+  if (ackLength !== ackReserve) out.copyWithin(payloadStart + ackLength, bodyStart, bodyStart + bodyLength + trailingAckLength);
+  d.payloadLength = ackLength + bodyLength + trailingAckLength;
+  d.ackEliciting = ackEliciting;
+  padForSample(d, out);
+  return d;
 }
 
 function writeBody(s: ConnectionState, now: Instant, sp: PacketSpace, w: Writer, tokens: ConnectionToken[]): void {
@@ -180,51 +216,63 @@ function writeBody(s: ConnectionState, now: Instant, sp: PacketSpace, w: Writer,
  * RFC 9000 §14.1: "A client MUST expand the payload of all UDP datagrams carrying Initial packets
  * to at least the smallest allowed maximum datagram size of 1200 bytes ... a server MUST expand
  * the payload of all UDP datagrams carrying ack-eliciting Initial packets". PADDING goes at the
- * end of the last packet; every packet also gets the 4 bytes the header-protection sample needs
- * (RFC 9001 §5.4.2).
+ * end of the last packet, in place (the header-protection sample's 4 bytes, RFC 9001 §5.4.2, were
+ * added to each packet as it was built: padForSample).
  */
-function padDatagram(s: ConnectionState, drafts: Draft[], limit: number): void {
-  for (const d of drafts) {
-    const min = 4 - d.pnLen;
-    if (d.payload.length < min) pad(d, min - d.payload.length);
-  }
+function padDatagram(s: ConnectionState, drafts: Draft[], out: Uint8Array, limit: number): void {
   const initial = drafts.find((d) => d.space.space === PacketNumberSpace.Initial);
   const needs = initial !== undefined && (s.role === 'client' || initial.ackEliciting);
   if (!needs) return;
-  const total = drafts.reduce((n, d) => n + d.headerSize + d.payload.length + TAG, 0);
+  const total = drafts.reduce((n, d) => n + d.headerSize + d.payloadLength + TAG, 0);
   const target = Math.min(MIN_INITIAL_DATAGRAM, limit);
-  if (total < target) pad(drafts[drafts.length - 1]!, target - total);
+  if (total < target) pad(drafts[drafts.length - 1]!, out, target - total);
 }
 
-function pad(d: Draft, n: number): void {
-  const p = new Uint8Array(d.payload.length + n);
-  p.set(d.payload);
-  d.payload = p;
+/**
+ * RFC 9001 §5.4.2: the packet number and payload together are at least 4 bytes, so the 16-byte
+ * header-protection sample at pnOffset + 4 lies inside the protected packet. Applied as soon as a
+ * packet is built, before the next packet of the datagram starts right after it.
+ */
+function padForSample(d: Draft, out: Uint8Array): void {
+  const min = 4 - d.pnLen;
+  if (d.payloadLength < min) pad(d, out, min - d.payloadLength);
+}
+
+/** PADDING frames (zero bytes, RFC 9000 §19.1) at the end of the payload, in place. */
+function pad(d: Draft, out: Uint8Array, n: number): void {
+  const end = d.start + d.headerSize + d.payloadLength;
+  out.fill(0, end, end + n);
+  d.payloadLength += n;
   d.padded = true;
 }
 
 function sealDatagram(s: ConnectionState, now: Instant, drafts: readonly Draft[], out: Uint8Array, track: boolean): number {
   let offset = 0;
   for (const d of drafts) {
-    const start = offset;
-    const w = new Writer(out, start);
+    // The payload is already in place after the header's room (buildPacket): the header goes in
+    // front of it, then the packet is protected in place.
+    const start = d.start;
+    const payloadStart = start + d.headerSize;
+    const payloadEnd = payloadStart + d.payloadLength;
+    const w = new Writer(out, start, payloadStart);
     let pnOffset: number;
     if (d.header !== undefined) {
-      const layout = encodeLongHeader(w, d.header, { packetNumber: d.pn, packetNumberLength: d.pnLen, lengthFieldSize: 2, length: d.pnLen + d.payload.length + TAG });
+      const layout = encodeLongHeader(w, d.header, { packetNumber: d.pn, packetNumberLength: d.pnLen, lengthFieldSize: 2, length: d.pnLen + d.payloadLength + TAG });
       pnOffset = layout.pnOffset - start;
     } else {
       pnOffset = encodeShortHeader(w, { type: PacketType.OneRtt, dcid: s.remoteCid, spin: false, keyPhase: s.keyUpdate.writePhase }, d.pn, d.pnLen) - start;
       onOneRttSent(s); // RFC 9001 §6.6: "Endpoints MUST count the number of encrypted packets for each set of keys." 
     }
-    w.bytes(d.payload);
-    const end = protectPacket(d.keys, out.subarray(start), pnOffset, d.pnLen, d.pn, w.offset - start);
+    if (w.offset !== payloadStart) throw new Error(`packet header of ${w.offset - start} bytes, ${d.headerSize} reserved`);
+    // quic-events §5.5: the plaintext frames, read before protection encrypts them in place.
+    if (s.qlog !== undefined) qlogPacketSent(s.qlog, s, now, { type: d.header?.type ?? PacketType.OneRtt, packetNumber: d.pn, dcid: d.header?.dcid ?? s.remoteCid, payload: out.subarray(payloadStart, payloadEnd), length: payloadEnd + TAG - start, mtuProbe: d.pmtuProbe });
+    const end = protectPacket(d.keys, out.subarray(start), pnOffset, d.pnLen, d.pn, payloadEnd - start);
     offset = start + end;
     d.space.nextPacketNumber++;
     s.packetsSent++;
-    if (s.qlog !== undefined) qlogPacketSent(s.qlog, s, now, { type: d.header?.type ?? PacketType.OneRtt, packetNumber: d.pn, dcid: d.header?.dcid ?? s.remoteCid, payload: d.payload, length: end, mtuProbe: d.pmtuProbe === true }); // quic-events §5.5
     if (d.header?.type === PacketType.ZeroRtt) onZeroRttSent(s);
     if (!track) continue;
-    const evicted = s.ld.onPacketSent(d.space.space, { packetNumber: d.pn, ackEliciting: d.ackEliciting, inFlight: d.ackEliciting || d.padded, sentBytes: end, tokens: d.tokens, ...(d.pmtuProbe === true ? { isPmtuProbe: true } : {}) }, now);
+    const evicted = s.ld.onPacketSent(d.space.space, { packetNumber: d.pn, ackEliciting: d.ackEliciting, inFlight: d.ackEliciting || d.padded, sentBytes: end, tokens: d.tokens, ...(d.pmtuProbe ? { isPmtuProbe: true } : {}) }, now);
     if (evicted.length > 0) onLostTokens(s, now, evicted);
     if (d.ackEliciting) {
       if (!s.ackElicitingSentSinceReceive) restartIdleTimer(s, now);
@@ -254,22 +302,28 @@ function buildClose(s: ConnectionState, now: Instant, out: Uint8Array, limit: nu
   if (frame === undefined) return 0;
   const drafts: Draft[] = [];
   let remaining = limit;
+  let offset = 0;
   for (const id of SPACES) {
     const sp = s.spaces[id];
     if (!sp.canSend) continue;
     if (id === PacketNumberSpace.ApplicationData && !s.handshakeComplete && drafts.length > 0) continue;
     const f: Frame = id === PacketNumberSpace.ApplicationData ? frame : closeFrameForLongHeader(frame);
-    const base = startDraft(s, sp);
-    const room = remaining - base.headerSize - TAG;
+    const d = startDraft(s, sp, offset);
+    const room = remaining - d.headerSize - TAG;
     if (room < MIN_PACKET_ROOM) break;
     const fitted: Frame = sizeOfFrame(f) <= room ? f : { ...f, reason: new Uint8Array(0) };
-    const w = new Writer(new Uint8Array(room));
+    const payloadStart = offset + d.headerSize;
+    const w = new Writer(out, payloadStart, payloadStart + room);
     encodeFrame(w, fitted);
-    drafts.push({ ...base, payload: w.written(), tokens: [], ackEliciting: false, padded: false });
-    remaining -= base.headerSize + w.offset + TAG;
+    d.payloadLength = w.offset - payloadStart;
+    padForSample(d, out);
+    drafts.push(d);
+    const size = d.headerSize + d.payloadLength + TAG;
+    offset += size;
+    remaining -= size;
   }
   if (drafts.length === 0) return 0;
-  padDatagram(s, drafts, limit);
+  padDatagram(s, drafts, out, limit);
   return sealDatagram(s, now, drafts, out, false);
 }
 
@@ -288,10 +342,14 @@ function buildPmtuProbe(s: ConnectionState, now: Instant, out: Uint8Array): numb
   if (size === undefined || size > out.length) return 0;
   if (s.ld.bytesInFlight + size > s.ld.cc.congestionWindow || !s.pacer.canSend(now, size)) return 0;
   if (!beforeOneRttSend(s)) return 0; // the ordinary path closes the connection (AEAD limit)
-  const base = startDraft(s, sp);
-  const payload = new Uint8Array(size - base.headerSize - TAG);
-  payload[0] = 0x01; // PING (RFC 9000 §19.2), then PADDING (zeros, §19.1)
-  const probe: Draft = { ...base, payload, tokens: [{ kind: 'pmtu_probe', size }], ackEliciting: true, padded: true, pmtuProbe: true };
+  const probe = startDraft(s, sp, 0);
+  probe.payloadLength = size - probe.headerSize - TAG;
+  out[probe.headerSize] = 0x01; // PING (RFC 9000 §19.2), then PADDING (zeros, §19.1)
+  out.fill(0, probe.headerSize + 1, probe.headerSize + probe.payloadLength);
+  probe.tokens.push({ kind: 'pmtu_probe', size });
+  probe.ackEliciting = true;
+  probe.padded = true;
+  probe.pmtuProbe = true;
   const length = sealDatagram(s, now, [probe], out, true);
   s.pmtud.onProbeSent(size);
   return length;

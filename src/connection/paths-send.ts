@@ -44,6 +44,7 @@ export function buildPathDatagram(s: ConnectionState, now: Instant, out: Uint8Ar
   const sp = s.spaces[PacketNumberSpace.ApplicationData];
   if (sp.writeKeys === undefined || !s.handshakeComplete) return undefined;
   const ps = s.paths;
+  if (!hasWork(ps.active) && !ps.list.some(hasWork)) return undefined; // the common case, allocation-free
   const order = [ps.active, ...ps.list.filter((p) => p !== ps.active)];
   for (const p of order) {
     if (!hasWork(p)) continue;

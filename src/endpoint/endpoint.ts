@@ -148,6 +148,7 @@ export class Endpoint {
     for (let i = 0; i < n; i++) {
       const idx = (this.roundRobin + i) % n;
       const e = this.entries[idx]!;
+      if (!e.conn.mayTransmit(now)) continue; // quiet since its last poll: nothing to send (O(1))
       const t = e.conn.pollTransmit(now, out);
       if (t === undefined) continue;
       this.roundRobin = (idx + 1) % n;
@@ -162,14 +163,14 @@ export class Endpoint {
   /** The earliest deadline of any connection. */
   pollTimeout(): Instant | undefined {
     let t: Instant | undefined;
-    for (const e of this.entries) t = earliest(t, e.conn.pollTimeout());
+    for (const e of this.entries) t = earliest(t, e.conn.cachedTimeout()); // recomputed only for touched connections
     return t;
   }
 
   /** Runs the timers of every connection whose deadline passed; tears down drained connections. */
   handleTimeout(now: Instant): void {
     for (const e of [...this.entries]) {
-      const t = e.conn.pollTimeout();
+      const t = e.conn.cachedTimeout();
       if (t !== undefined && t <= now) e.conn.handleTimeout(now);
       this.collect(e);
     }

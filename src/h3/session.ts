@@ -334,6 +334,7 @@ export class H3Session implements RequestStreamHost {
     if (st.fin) this.events.push({ type: 'wt_data', streamId, data: EMPTY, fin: true });
     st.held = [];
     st.heldBytes = 0;
+    if (st.fin) this.wtBidi.delete(streamId) || this.uni.delete(streamId); // end delivered: forget (DESIGN §5)
   }
 
   /**
@@ -395,6 +396,7 @@ export class H3Session implements RequestStreamHost {
   private wtData(streamId: number, st: WtState, bytes: Uint8Array, fin: boolean): void {
     if (st.claimed) {
       if (bytes.length > 0 || fin) this.events.push({ type: 'wt_data', streamId, data: bytes, fin });
+      if (fin) this.wtBidi.delete(streamId) || this.uni.delete(streamId); // end delivered: forget (DESIGN §5)
       return;
     }
     if (bytes.length > 0) {

@@ -159,9 +159,9 @@ export class ClientDriver extends DriverLoop {
     const conn = this.connection;
     this.drainEvents();
     let sent = 0;
-    for (let t = conn.pollTransmit(now, this.sendBuffer); t !== undefined; t = conn.pollTransmit(now, this.sendBuffer)) {
+    for (let t = conn.pollTransmit(now, this.sendArea()); t !== undefined; t = conn.pollTransmit(now, this.sendArea())) {
       // RFC 9000 §9: the datagram leaves from the socket its path names (the first one by default).
-      (this.sockets.get(t.path.local) ?? this.socket).send(this.sendBuffer.slice(0, t.length), t.path.remote);
+      (this.sockets.get(t.path.local) ?? this.socket).send(this.takeSent(t.length), t.path.remote);
       this.trace?.datagramSent?.(t.path.remote, t.length);
       if (++sent >= MAX_SENDS_PER_FLUSH) break;
     }

@@ -16,6 +16,8 @@ export const MAX_SENDS_PER_FLUSH = 512;
 
 /** Largest UDP payload the drivers build (RFC 9000 §14: the core sends at most this much). */
 export const SEND_BUFFER_SIZE = 65_536;
+/** Size of the arenas datagrams are built in (about 700 datagrams of 1452 bytes each). */
+const SEND_ARENA_SIZE = 1 << 20;
 
 /** Optional observer of the driver's I/O (a hook for qlog files and tests). */
 export interface DriverTrace {
@@ -30,8 +32,14 @@ export abstract class DriverLoop {
   /** Errors thrown by the core and caught by the driver (should stay 0). */
   coreErrors = 0;
   protected readonly trace: DriverTrace | undefined;
-  /** Reused buffer that pollTransmit writes into. */
-  protected readonly sendBuffer = new Uint8Array(SEND_BUFFER_SIZE);
+  /**
+   * The arena datagrams are built in: each datagram gets its own region, handed to the socket
+   * without a copy and never written again (node:dgram may read it after send() returns, until its
+   * callback, when the kernel answered EAGAIN). A full arena is replaced; the old one is freed once
+   * its last send completes.
+   */
+  private arena = new Uint8Array(SEND_ARENA_SIZE);
+  private arenaUsed = 0;
   private flushScheduled = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerDeadline: Instant | undefined;
@@ -39,6 +47,22 @@ export abstract class DriverLoop {
 
   protected constructor(trace: DriverTrace | undefined) {
     this.trace = trace;
+  }
+
+  /** Where the next datagram is built (pollTransmit's `out`): a fresh region of SEND_BUFFER_SIZE bytes. */
+  protected sendArea(): Uint8Array {
+    if (this.arena.length - this.arenaUsed < SEND_BUFFER_SIZE) {
+      this.arena = new Uint8Array(SEND_ARENA_SIZE);
+      this.arenaUsed = 0;
+    }
+    return this.arena.subarray(this.arenaUsed, this.arenaUsed + SEND_BUFFER_SIZE);
+  }
+
+  /** The datagram of `length` bytes just built in `sendArea()`, to send as is; its region is never reused. */
+  protected takeSent(length: number): Uint8Array {
+    const view = this.arena.subarray(this.arenaUsed, this.arenaUsed + length);
+    this.arenaUsed += length;
+    return view;
   }
 
   /** Runs the core's timers due at `now`. */

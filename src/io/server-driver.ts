@@ -99,9 +99,9 @@ export class ServerDriver extends DriverLoop {
     this.drainEvents();
     let sent = 0;
     const ep = this.endpoint;
-    for (let t = ep.pollTransmit(now, this.sendBuffer); t !== undefined; t = ep.pollTransmit(now, this.sendBuffer)) {
+    for (let t = ep.pollTransmit(now, this.sendArea()); t !== undefined; t = ep.pollTransmit(now, this.sendArea())) {
       // RFC 9000 §9.6: a connection on a preferred address answers from that address's socket.
-      (this.preferredSockets.get(t.local) ?? this.socket).send(this.sendBuffer.slice(0, t.length), t.remote);
+      (this.preferredSockets.get(t.local) ?? this.socket).send(this.takeSent(t.length), t.remote);
       this.trace?.datagramSent?.(t.remote, t.length);
       if (++sent >= MAX_SENDS_PER_FLUSH) break;
     }

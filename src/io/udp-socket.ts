@@ -122,22 +122,31 @@ export class UdpSocket {
   }
 
   /**
-   * Sends `bytes` (which must not be modified until sent: pass a copy) to an address string.
-   * Errors are counted in `sendErrors`.
+   * Sends `bytes` (which must not be modified until sent: pass a copy or a region never reused) to
+   * an address string. Errors are counted in `sendErrors`.
    */
   send(bytes: Uint8Array, remote: string): void {
     if (this.closed) return;
     let to: SocketAddress;
-    try {
-      to = parseAddress(remote);
-    } catch {
-      this.sendErrors++;
-      return;
+    if (remote === this.lastRemote && this.lastTo !== undefined) to = this.lastTo; // one parse per peer, not per datagram
+    else {
+      try {
+        to = parseAddress(remote);
+      } catch {
+        this.sendErrors++;
+        return;
+      }
+      this.lastRemote = remote;
+      this.lastTo = to;
     }
-    this.socket.send(bytes, to.port, to.host, (err) => {
-      if (err) this.sendErrors++;
-    });
+    this.socket.send(bytes, to.port, to.host, this.onSent);
   }
+
+  private lastRemote: string | undefined;
+  private lastTo: SocketAddress | undefined;
+  private readonly onSent = (err: Error | null): void => {
+    if (err) this.sendErrors++;
+  };
 
   /** Closes the socket (idempotent); resolves once closed. */
   close(): Promise<void> {
