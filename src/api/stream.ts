@@ -11,6 +11,7 @@
 import { ReadableStream, WritableStream } from 'node:stream/web';
 import type { Connection } from '../connection/connection.js';
 import type { StreamStatsSnapshot } from '../connection/types.js';
+import { BiStreamBase, RecvStreamBase } from '../api-common/stream-base.js';
 import { QuicError, QuicErrorCode } from './errors.js';
 import { Signal } from './signal.js';
 import { toNodeDuplex, toNodeReadable, toNodeWritable, type NodeStreamOptions } from './node-streams.js';
@@ -91,11 +92,10 @@ export function checkPriority(priority: number): number {
   return priority;
 }
 
-/** Default largest `readAll` result (bytes). */
-export const DEFAULT_READ_ALL_LIMIT = 64 * 1024 * 1024;
+export { DEFAULT_READ_ALL_LIMIT } from '../api-common/stream-base.js';
 
 /** The receiving half of a stream. */
-export class QuicRecvStream {
+export class QuicRecvStream extends RecvStreamBase {
   /** The stream ID (RFC 9000 §2.1). */
   readonly id: number;
   /** Bytes read so far. */
@@ -111,6 +111,7 @@ export class QuicRecvStream {
 
   /** @internal created by the connection. */
   constructor(host: StreamHost, id: number, statsTracker?: StreamStatsTracker) {
+    super();
     this.host = host;
     this.id = id;
     this.statsTracker = statsTracker ?? new StreamStatsTracker(host.connection, id);
@@ -168,54 +169,6 @@ export class QuicRecvStream {
       if (r === undefined && this.host.closeError !== undefined) throw this.host.closeError;
       await this.signal.wait();
     }
-  }
-
-  /** Reads into `buf`; resolves with the count (> 0), or null at the end of the stream. */
-  async read(buf: Uint8Array): Promise<number | null> {
-    if (buf.length === 0) throw new QuicError(QuicErrorCode.INVALID_ARGUMENT, 'read buffer is empty');
-    const chunk = await this.readChunk(buf.length);
-    if (chunk === null) return null;
-    buf.set(chunk);
-    return chunk.length;
-  }
-
-  /**
-   * Reads exactly `n` bytes.
-   * @throws QuicError ERR_QUIC_STREAM_FINISHED when the stream ends first.
-   */
-  async readExact(n: number): Promise<Uint8Array> {
-    const out = new Uint8Array(n);
-    let off = 0;
-    while (off < n) {
-      const got = await this.read(out.subarray(off));
-      if (got === null) throw new QuicError(QuicErrorCode.STREAM_FINISHED, `stream ${this.id} ended after ${off} of ${n} bytes`);
-      off += got;
-    }
-    return out;
-  }
-
-  /**
-   * Reads until the end of the stream.
-   * @throws QuicError ERR_QUIC_INVALID_STATE beyond `limit` bytes (the stream is then stopped).
-   */
-  async readAll(limit: number = DEFAULT_READ_ALL_LIMIT): Promise<Uint8Array> {
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    for (let c = await this.readChunk(); c !== null; c = await this.readChunk()) {
-      total += c.length;
-      if (total > limit) {
-        this.stopSending(0);
-        throw new QuicError(QuicErrorCode.INVALID_STATE, `stream ${this.id} exceeds the readAll limit of ${limit} bytes`);
-      }
-      chunks.push(c);
-    }
-    const out = new Uint8Array(total);
-    let off = 0;
-    for (const c of chunks) {
-      out.set(c, off);
-      off += c.length;
-    }
-    return out;
   }
 
   /** Asks the peer to stop sending (STOP_SENDING, RFC 9000 §3.5); later reads fail. */
@@ -415,55 +368,16 @@ export class QuicSendStream {
 }
 
 /** A bidirectional stream: both halves, with their methods. */
-export class QuicBiStream {
+export class QuicBiStream extends BiStreamBase<QuicSendStream, QuicRecvStream> {
   /** The stream ID. */
   readonly id: number;
-  /** The halves (DESIGN §7 `split()`). */
-  readonly send: QuicSendStream;
-  readonly recv: QuicRecvStream;
 
   /** @internal created by the connection. */
   constructor(send: QuicSendStream, recv: QuicRecvStream) {
+    super(send, recv);
     this.id = send.id;
-    this.send = send;
-    this.recv = recv;
   }
 
-  /** The two halves, to hand to different owners. */
-  split(): { send: QuicSendStream; recv: QuicRecvStream } {
-    return { send: this.send, recv: this.recv };
-  }
-
-  write(bytes: Uint8Array): Promise<void> {
-    return this.send.write(bytes);
-  }
-  writeAll(bytes: Uint8Array): Promise<void> {
-    return this.send.writeAll(bytes);
-  }
-  finish(): void {
-    this.send.finish();
-  }
-  reset(code: number): void {
-    this.send.reset(code);
-  }
-  setPriority(priority: number): void {
-    this.send.setPriority(priority);
-  }
-  read(buf: Uint8Array): Promise<number | null> {
-    return this.recv.read(buf);
-  }
-  readChunk(max?: number): Promise<Uint8Array | null> {
-    return this.recv.readChunk(max);
-  }
-  readExact(n: number): Promise<Uint8Array> {
-    return this.recv.readExact(n);
-  }
-  readAll(limit?: number): Promise<Uint8Array> {
-    return this.recv.readAll(limit);
-  }
-  stopSending(code: number): void {
-    this.recv.stopSending(code);
-  }
   /** Counters (DESIGN §7 StreamStats; the core's last snapshot once it forgot the stream). */
   stats(): StreamStats {
     const c = this.send.statsTracker.snapshot();

@@ -8,6 +8,7 @@
  */
 import { httpCodeToWebTransport, webTransportCodeToHttp, MAX_WT_APPLICATION_CODE } from '../webtransport/constants.js';
 import type { QuicBiStreamLike, QuicRecvStreamLike, QuicSendStreamLike, StreamStatsLike } from '../api-common/connection-like.js';
+import { BiStreamBase, RecvStreamBase } from '../api-common/stream-base.js';
 import { QuicError, QuicErrorCode } from './errors.js';
 import type { QuicSendStream } from './stream.js';
 
@@ -34,7 +35,7 @@ export function mapWtStreamError(e: unknown, streamId: number): unknown {
 }
 
 /** The receiving half of a WebTransport stream. */
-export class WtRecvStream implements QuicRecvStreamLike {
+export class WtRecvStream extends RecvStreamBase implements QuicRecvStreamLike {
   /** The QUIC stream ID. */
   readonly id: number;
   private readonly source: WtChunkSource;
@@ -48,6 +49,7 @@ export class WtRecvStream implements QuicRecvStreamLike {
 
   /** @param initial bytes already read past the stream header. */
   constructor(id: number, source: WtChunkSource, initial?: Uint8Array) {
+    super();
     this.id = id;
     this.source = source;
     if (initial !== undefined && initial.length > 0) this.leftover = initial;
@@ -88,45 +90,6 @@ export class WtRecvStream implements QuicRecvStreamLike {
     }
     this.read_ += c.length;
     return c;
-  }
-
-  /** Reads into `buf`; the count, or null at the end. */
-  async read(buf: Uint8Array): Promise<number | null> {
-    const c = await this.readChunk(buf.length);
-    if (c === null) return null;
-    buf.set(c);
-    return c.length;
-  }
-
-  /** Exactly `n` bytes. @throws STREAM_FINISHED if the stream ends first. */
-  async readExact(n: number): Promise<Uint8Array> {
-    const out = new Uint8Array(n);
-    let off = 0;
-    while (off < n) {
-      const c = await this.readChunk(n - off);
-      if (c === null) throw new QuicError(QuicErrorCode.STREAM_FINISHED, `stream ${this.id} ended after ${off} of ${n} bytes`);
-      out.set(c, off);
-      off += c.length;
-    }
-    return out;
-  }
-
-  /** Everything up to the end. @throws INVALID_STATE beyond `limit` bytes. */
-  async readAll(limit = 64 * 1024 * 1024): Promise<Uint8Array> {
-    const parts: Uint8Array[] = [];
-    let total = 0;
-    for (let c = await this.readChunk(); c !== null; c = await this.readChunk()) {
-      total += c.length;
-      if (total > limit) throw new QuicError(QuicErrorCode.INVALID_STATE, `stream ${this.id} exceeds ${limit} bytes`);
-      parts.push(c);
-    }
-    const out = new Uint8Array(total);
-    let off = 0;
-    for (const p of parts) {
-      out.set(p, off);
-      off += p.length;
-    }
-    return out;
   }
 
   /** STOP_SENDING with application code `code` (remapped, draft-16 §4.4). */
@@ -225,53 +188,12 @@ export class WtSendStream implements QuicSendStreamLike {
 }
 
 /** A bidirectional WebTransport stream. */
-export class WtBiStream implements QuicBiStreamLike<WtSendStream, WtRecvStream> {
-  readonly send: WtSendStream;
-  readonly recv: WtRecvStream;
-
-  constructor(send: WtSendStream, recv: WtRecvStream) {
-    this.send = send;
-    this.recv = recv;
-  }
-
+export class WtBiStream extends BiStreamBase<WtSendStream, WtRecvStream> implements QuicBiStreamLike<WtSendStream, WtRecvStream> {
   /** The QUIC stream ID. */
   get id(): number {
     return this.recv.id;
   }
 
-  split(): { send: WtSendStream; recv: WtRecvStream } {
-    return { send: this.send, recv: this.recv };
-  }
-  write(bytes: Uint8Array): Promise<void> {
-    return this.send.write(bytes);
-  }
-  writeAll(bytes: Uint8Array): Promise<void> {
-    return this.send.writeAll(bytes);
-  }
-  finish(): void {
-    this.send.finish();
-  }
-  reset(code: number): void {
-    this.send.reset(code);
-  }
-  setPriority(priority: number): void {
-    this.send.setPriority(priority);
-  }
-  read(buf: Uint8Array): Promise<number | null> {
-    return this.recv.read(buf);
-  }
-  readChunk(max?: number): Promise<Uint8Array | null> {
-    return this.recv.readChunk(max);
-  }
-  readExact(n: number): Promise<Uint8Array> {
-    return this.recv.readExact(n);
-  }
-  readAll(limit?: number): Promise<Uint8Array> {
-    return this.recv.readAll(limit);
-  }
-  stopSending(code: number): void {
-    this.recv.stopSending(code);
-  }
   /** Application byte counters. */
   stats(): StreamStatsLike {
     return { bytesWritten: this.send.bytesWritten, bytesRead: this.recv.bytesRead };

@@ -11,6 +11,7 @@
  */
 import type { QuicBiStreamLike, QuicRecvStreamLike, QuicSendStreamLike, StreamStatsLike } from '../api-common/connection-like.js';
 import { QuicError, QuicErrorCode } from '../api-common/errors.js';
+import { BiStreamBase, RecvStreamBase } from '../api-common/stream-base.js';
 import { priorityToSendOrder, streamErrorFrom } from './mapping.js';
 
 /** What a stream needs from its session. */
@@ -24,13 +25,12 @@ export interface WebStreamHost {
 /** A WebTransport send stream: a WritableStream with an optional `sendOrder`. */
 export type WebWritable = WritableStream<Uint8Array> & { sendOrder?: number | null };
 
-/** Default largest `readAll` result (bytes), as on Node. */
-export const DEFAULT_READ_ALL_LIMIT = 64 * 1024 * 1024;
+export { DEFAULT_READ_ALL_LIMIT } from '../api-common/stream-base.js';
 
 const noop = (): void => undefined;
 
 /** The receiving half of a stream. */
-export class WebRecvStream implements QuicRecvStreamLike {
+export class WebRecvStream extends RecvStreamBase implements QuicRecvStreamLike {
   readonly id: number;
   /** Bytes read so far. */
   bytesRead = 0;
@@ -43,6 +43,7 @@ export class WebRecvStream implements QuicRecvStreamLike {
 
   /** @internal created by the session. */
   constructor(host: WebStreamHost, id: number, stream: ReadableStream<Uint8Array>) {
+    super();
     this.host = host;
     this.id = id;
     this.stream = stream;
@@ -92,54 +93,6 @@ export class WebRecvStream implements QuicRecvStreamLike {
       }
       if (r.value.length > 0) this.leftover = r.value;
     }
-  }
-
-  /** Reads into `buf`; resolves with the count (> 0), or null at the end of the stream. */
-  async read(buf: Uint8Array): Promise<number | null> {
-    if (buf.length === 0) throw new QuicError(QuicErrorCode.INVALID_ARGUMENT, 'read buffer is empty');
-    const chunk = await this.readChunk(buf.length);
-    if (chunk === null) return null;
-    buf.set(chunk);
-    return chunk.length;
-  }
-
-  /**
-   * Reads exactly `n` bytes.
-   * @throws QuicError ERR_QUIC_STREAM_FINISHED when the stream ends first.
-   */
-  async readExact(n: number): Promise<Uint8Array> {
-    const out = new Uint8Array(n);
-    let off = 0;
-    while (off < n) {
-      const got = await this.read(out.subarray(off));
-      if (got === null) throw new QuicError(QuicErrorCode.STREAM_FINISHED, `stream ${this.id} ended after ${off} of ${n} bytes`);
-      off += got;
-    }
-    return out;
-  }
-
-  /**
-   * Reads until the end of the stream.
-   * @throws QuicError ERR_QUIC_INVALID_STATE beyond `limit` bytes (the stream is then stopped).
-   */
-  async readAll(limit: number = DEFAULT_READ_ALL_LIMIT): Promise<Uint8Array> {
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    for (let c = await this.readChunk(); c !== null; c = await this.readChunk()) {
-      total += c.length;
-      if (total > limit) {
-        this.stopSending(0);
-        throw new QuicError(QuicErrorCode.INVALID_STATE, `stream ${this.id} exceeds the readAll limit of ${limit} bytes`);
-      }
-      chunks.push(c);
-    }
-    const out = new Uint8Array(total);
-    let off = 0;
-    for (const c of chunks) {
-      out.set(c, off);
-      off += c.length;
-    }
-    return out;
   }
 
   /** Asks the peer to stop sending with `code` (cancels the readable, W3C WebTransport §7 → STOP_SENDING). */
@@ -260,52 +213,15 @@ export class WebSendStream implements QuicSendStreamLike {
 }
 
 /** A bidirectional stream: both halves, with their methods. */
-export class WebBiStream implements QuicBiStreamLike<WebSendStream, WebRecvStream> {
+export class WebBiStream extends BiStreamBase<WebSendStream, WebRecvStream> implements QuicBiStreamLike<WebSendStream, WebRecvStream> {
   readonly id: number;
-  readonly send: WebSendStream;
-  readonly recv: WebRecvStream;
 
   /** @internal created by the session. */
   constructor(send: WebSendStream, recv: WebRecvStream) {
+    super(send, recv);
     this.id = send.id;
-    this.send = send;
-    this.recv = recv;
   }
 
-  /** The two halves, to hand to different owners. */
-  split(): { send: WebSendStream; recv: WebRecvStream } {
-    return { send: this.send, recv: this.recv };
-  }
-  write(bytes: Uint8Array): Promise<void> {
-    return this.send.write(bytes);
-  }
-  writeAll(bytes: Uint8Array): Promise<void> {
-    return this.send.writeAll(bytes);
-  }
-  finish(): void {
-    this.send.finish();
-  }
-  reset(code: number): void {
-    this.send.reset(code);
-  }
-  setPriority(priority: number): void {
-    this.send.setPriority(priority);
-  }
-  read(buf: Uint8Array): Promise<number | null> {
-    return this.recv.read(buf);
-  }
-  readChunk(max?: number): Promise<Uint8Array | null> {
-    return this.recv.readChunk(max);
-  }
-  readExact(n: number): Promise<Uint8Array> {
-    return this.recv.readExact(n);
-  }
-  readAll(limit?: number): Promise<Uint8Array> {
-    return this.recv.readAll(limit);
-  }
-  stopSending(code: number): void {
-    this.recv.stopSending(code);
-  }
   /** Counters. */
   stats(): StreamStatsLike {
     return { bytesWritten: this.send.bytesWritten, bytesRead: this.recv.bytesRead };
