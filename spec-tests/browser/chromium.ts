@@ -76,6 +76,47 @@ function serve(buildDir: string): Promise<Server> {
   return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
 }
 
+/** A bare headless Chromium (no page server): see `launchChromium`. */
+export interface ChromiumInstance {
+  readonly page: Page;
+  readonly context: BrowserContext;
+  /** Browser console lines and page errors, for failure messages. */
+  readonly log: string[];
+  /** Closes the browser and removes its temporary profile. */
+  close(): Promise<void>;
+}
+
+/**
+ * Launches headless Chromium with `CHROMIUM_ARGS` plus `extraArgs` (e.g.
+ * `--origin-to-force-quic-on=127.0.0.1:PORT`) on a temporary profile, with one blank page.
+ * @throws Error when Chromium is missing (run scripts/setup-browser.sh) or does not start.
+ */
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<ChromiumInstance> {
+  assertChromium();
+  const work = mkdtempSync(join(tmpdir(), 'qm-chromium-'));
+  let context: BrowserContext;
+  try {
+    context = await chromium.launchPersistentContext(join(work, 'profile'), { executablePath: CHROMIUM, headless: true, timeout: 30_000, args: [...CHROMIUM_ARGS, ...extraArgs] });
+  } catch (e) {
+    rmSync(work, { recursive: true, force: true });
+    throw e;
+  }
+  const log: string[] = [];
+  const close = async (): Promise<void> => {
+    await context.close().catch(() => undefined);
+    rmSync(work, { recursive: true, force: true });
+  };
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', (m) => log.push(`console.${m.type()}: ${m.text()}`));
+    page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
+    return { page, context, log, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
 /** A headless Chromium page with the browser build loaded. */
 export interface BrowserPage {
   readonly page: Page;
