@@ -15,14 +15,15 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { QuicServer, connect, hqDownload, HQ_ALPN, QuicErrorCode, type QuicClientOptions, type QuicConnection, type SessionTicket, serveHq } from '../../src/node.js';
+import { H3_ALPN, http3Download, serveHttp3 } from '../../src/node.js';
 import { QUIC_V1, QUIC_V2 } from '../../src/wire/version.js';
 import { CipherSuite } from '../../src/crypto/suites.js';
 import { readPrivateKey } from '../../src/cli/options.js';
 
 /** Test cases this endpoint implements, per role (INTEROP-RUNNER §3). */
 export const SUPPORTED: Record<'server' | 'client', ReadonlySet<string>> = {
-  server: new Set(['handshake', 'transfer', 'multiconnect', 'chacha20', 'retry', 'v2', 'resumption', 'zerortt', 'connectionmigration']),
-  client: new Set(['handshake', 'transfer', 'multiconnect', 'chacha20', 'retry', 'keyupdate', 'v2', 'resumption', 'zerortt']),
+  server: new Set(['handshake', 'transfer', 'multiconnect', 'chacha20', 'retry', 'v2', 'resumption', 'zerortt', 'connectionmigration', 'http3']),
+  client: new Set(['handshake', 'transfer', 'multiconnect', 'chacha20', 'retry', 'keyupdate', 'v2', 'resumption', 'zerortt', 'http3']),
 };
 
 const UNSUPPORTED = 127;
@@ -43,9 +44,22 @@ function keyLogFile(): { keyLogFile?: string } {
 /**
  * The server's preferred addresses for connectionmigration (INTEROP-RUNNER §3 row 22, §7): this
  * host's first global IPv4 and IPv6 addresses on port+1 (PREFERRED_HOST4 / PREFERRED_HOST6
- * override them; "none" leaves a family out).
+ * override them; "none" leaves a family out). PREFERRED_PORT changes the advertised port and
+ * PREFERRED_BIND_PORT the port bound (the local runner puts a relay in front of the preferred
+ * address: it advertises the relay's port and binds the port the relay forwards to).
  */
 function preferredAddress(port: number): { ipv4?: string; ipv6?: string } {
+  const advertised = Number(process.env['PREFERRED_PORT'] ?? port + 1);
+  return preferredAddressOn(advertised);
+}
+
+/** The preferred addresses bound locally (PREFERRED_BIND_PORT, else the advertised ones). */
+function preferredAddressBind(): { ipv4?: string; ipv6?: string } {
+  const bind = process.env['PREFERRED_BIND_PORT'];
+  return bind === undefined ? {} : preferredAddressOn(Number(bind));
+}
+
+function preferredAddressOn(port: number): { ipv4?: string; ipv6?: string } {
   let v4 = process.env['PREFERRED_HOST4'];
   let v6 = process.env['PREFERRED_HOST6'];
   for (const list of Object.values(networkInterfaces())) {
@@ -57,8 +71,8 @@ function preferredAddress(port: number): { ipv4?: string; ipv6?: string } {
   }
   v4 ??= '127.0.0.1';
   return {
-    ...(v4 === 'none' ? {} : { ipv4: `${v4}:${port + 1}` }),
-    ...(v6 === undefined || v6 === 'none' ? {} : { ipv6: `[${v6}]:${port + 1}` }),
+    ...(v4 === 'none' ? {} : { ipv4: `${v4}:${port}` }),
+    ...(v6 === undefined || v6 === 'none' ? {} : { ipv6: `[${v6}]:${port}` }),
   };
 }
 
@@ -69,7 +83,8 @@ async function runServer(testcase: string): Promise<number> {
   const server = new QuicServer({
     host: '::', port,
     tls: { certificate: readFileSync(join(certs, 'cert.pem'), 'utf8'), key: readPrivateKey(join(certs, 'priv.key')) },
-    alpn: [HQ_ALPN],
+    // INTEROP-RUNNER §2.3: http3 is ALPN h3, every other test hq-interop.
+    alpn: [testcase === 'http3' ? H3_ALPN : HQ_ALPN],
     // INTEROP-RUNNER §3 multiplexing: initial_max_streams_bidi <= 1000, grown with MAX_STREAMS.
     maxStreams: { bidi: 100, uni: 100 },
     initialMaxData: 16 * 1024 * 1024,
@@ -82,7 +97,7 @@ async function runServer(testcase: string): Promise<number> {
     ...(testcase === 'resumption' || testcase === 'zerortt' ? { tickets: true } : {}),
     ...(testcase === 'zerortt' ? { enableEarlyData: true } : {}),
     // INTEROP-RUNNER §3 connectionmigration: advertise preferred_address (RFC 9000 §9.6).
-    ...(testcase === 'connectionmigration' ? { preferredAddress: preferredAddress(port) } : {}),
+    ...(testcase === 'connectionmigration' ? { preferredAddress: preferredAddress(port), preferredAddressBind: preferredAddressBind() } : {}),
     ...keyLogFile(),
     ...qlogDir(),
   });
@@ -93,7 +108,8 @@ async function runServer(testcase: string): Promise<number> {
       const h = conn.handshakeInfo;
       log(`connection from ${conn.remoteAddress} version=0x${conn.version.toString(16)} resumed: ${h?.resumed}, earlyData: ${h?.earlyData}`);
       void conn.closed.then(() => log(`connection from ${conn.remoteAddress} ended on local ${conn.localAddress}`));
-      void serveHq(conn, { root, onRequest: (r) => log(`${r.status} ${r.path} ${r.bytes} bytes`) }).catch(() => undefined);
+      if (testcase === 'http3') void serveHttp3(conn, { root }).catch((e: unknown) => log(`h3: ${String(e)}`));
+      else void serveHq(conn, { root, onRequest: (r) => log(`${r.status} ${r.path} ${r.bytes} bytes`) }).catch(() => undefined);
     }
   })();
   await new Promise<void>((resolve) => {
@@ -144,7 +160,10 @@ async function download(urls: readonly URL[], options: QuicClientOptions, out: s
   try {
     const paths = urls.map((u) => u.pathname);
     // With 0-RTT the requests go out before the handshake completes (RFC 9001 §4.6.1).
-    let results = await hqDownload(conn, paths, out);
+    // http3 (INTEROP-RUNNER §2.3): HTTP/3 GETs in parallel; :authority from the URL.
+    let results = testcase === 'http3'
+      ? await http3Download(conn, paths, out, { authority: first.host })
+      : await hqDownload(conn, paths, out);
     // RFC 9001 §4.6.2: rejected 0-RTT requests fail with ERR_QUIC_0RTT_REJECTED: send them again.
     const rejected = results.filter((r) => (r.error as { code?: string } | undefined)?.code === QuicErrorCode.ZERO_RTT_REJECTED).map((r) => r.path);
     if (rejected.length > 0) {
@@ -177,7 +196,7 @@ async function runClient(testcase: string): Promise<number> {
   }
   // The runner's clients do not authenticate the server (its CA is not in every image).
   const options: QuicClientOptions = {
-    alpn: [HQ_ALPN], dangerouslySkipVerification: true, initialMaxData: 16 * 1024 * 1024, initialMaxStreamData: 8 * 1024 * 1024,
+    alpn: [testcase === 'http3' ? H3_ALPN : HQ_ALPN], dangerouslySkipVerification: true, initialMaxData: 16 * 1024 * 1024, initialMaxStreamData: 8 * 1024 * 1024,
     ...(testcase === 'v2' ? { version: QUIC_V1, availableVersions: [QUIC_V2, QUIC_V1] } : {}),
     // INTEROP-RUNNER §3 chacha20: the ClientHello offers 0x1303 and nothing else.
     ...(testcase === 'chacha20' ? { cipherSuites: [CipherSuite.TLS_CHACHA20_POLY1305_SHA256] } : {}),

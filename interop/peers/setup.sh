@@ -4,8 +4,9 @@
 # endpoint offline. Idempotent: when everything is present it only checks and exits (~1 s).
 #
 #   apt:  golang-go (Go 1.19) + golang-github-lucas-clemente-quic-go-dev (quic-go 0.29), tshark
-#         (capture/decode), openssl (runner cert chains), ngtcp2-client/ngtcp2-server (h3-only
-#         peers, not used by the hq-interop matrix yet), chromium only with WITH_CHROMIUM=1
+#         (capture/decode), openssl (runner cert chains), ngtcp2-client/ngtcp2-server (gtlsclient /
+#         gtlsserver: h3-only peers, used for the http3 test via ngtcp2-endpoint.sh), chromium only
+#         with WITH_CHROMIUM=1
 #   bin:  $PEERS_DIR/bin/qgo-interop, built in GOPATH mode from interop/peers/go/qgo-interop/main.go
 #         inside a copy of Debian's quic-go tree (the keyupdate client sets
 #         internal/handshake.KeyUpdateInterval, which only code under the quic-go tree may import)
@@ -58,6 +59,7 @@ fi
 # ---------------------------------------------------------------- 3. versions (read by the runner)
 {
   echo "quic-go $QGO_VERSION ($GO_VERSION)"
+  echo "ngtcp2 $(dpkg-query -W -f='${Version}' ngtcp2-client) (gtlsclient/gtlsserver, h3 only)"
   echo "tshark $(dpkg-query -W -f='${Version}' tshark)"
   echo "openssl $(openssl version | cut -d' ' -f2)"
 } > "$P/versions.txt"

@@ -5,6 +5,7 @@
  */
 import type { Datagram, QuicPacket, Traces } from './trace.js';
 import { V1, V2 } from './trace.js';
+import { matchSentPacket } from './qlog.js';
 
 /** Outcome of one check. */
 export type Verdict = { readonly ok: true; readonly note?: string } | { readonly ok: false; readonly reason: string };
@@ -195,23 +196,38 @@ export function checkIpv6(t: Traces): Verdict {
 export function checkPathValidation(t: Traces, needAddresses = false): Verdict {
   const seen = new Set<string>();
   const ips = new Set<string>();
+  const viaQlog: string[] = [];
+  const qlogChallenges: string[] = [];
   for (const d of t.fromServerRight) {
     const key = `${d.dst}|${d.dstPort}`;
     ips.add(d.dst);
     if (seen.has(key)) continue;
     if (seen.size > 0 && !d.frameTypes.includes(0x1a)) {
-      const why = d.frameTypes.length === 0 ? 'was not decrypted by tshark (no frames decoded), so no PATH_CHALLENGE seen' : `has no PATH_CHALLENGE (frames ${d.frameTypes.join(',')})`;
-      return fail(`first server packet on new path ${d.dst}:${d.dstPort} (frame ${d.frame}) ${why}`);
+      if (d.frameTypes.length > 0) return fail(`first server packet on new path ${d.dst}:${d.dstPort} (frame ${d.frame}) has no PATH_CHALLENGE (frames ${d.frameTypes.join(',')})`);
+      // Not decrypted by tshark 4.0: the server's own qlog says what that datagram carried (qlog.ts).
+      const logged = t.serverQlog === undefined || t.serverQlog.length === 0 ? undefined : matchSentPacket(t.serverQlog, d.time, d.udpPayload);
+      if (logged === undefined) {
+        return fail(`first server packet on new path ${d.dst}:${d.dstPort} (frame ${d.frame}) was not decrypted by tshark (no frames decoded)` +
+          (t.serverQlog === undefined || t.serverQlog.length === 0 ? ' and the server wrote no qlog' : ' and no server qlog packet_sent matches it'));
+      }
+      if (!logged.frameTypes.includes('path_challenge')) {
+        return fail(`first server packet on new path ${d.dst}:${d.dstPort} (frame ${d.frame}, qlog pn ${logged.packetNumber}) has no PATH_CHALLENGE (qlog frames ${logged.frameTypes.join(',')})`);
+      }
+      // Cross-check: the relay forwarded that datagram to the client, whose side tshark decrypts.
+      const leftSeen = logged.pathChallenges.some((c) => t.fromServerLeft.some((l) => l.pathChallenges.includes(c)));
+      viaQlog.push(`frame ${d.frame} = qlog pn ${logged.packetNumber}${leftSeen ? ', same challenge in the client-side trace' : ''}`);
+      qlogChallenges.push(...logged.pathChallenges);
     }
     seen.add(key);
   }
   if (seen.size < 2) return fail(`only ${seen.size} path(s) seen at the server`);
   if (needAddresses && ips.size < 2) return fail(`server sent to only ${ips.size} client address(es)`);
   const responses = new Set(t.fromClientLeft.flatMap((d) => d.pathResponses));
-  const challenges = t.fromServerRight.flatMap((d) => d.pathChallenges);
+  const challenges = [...t.fromServerRight.flatMap((d) => d.pathChallenges), ...qlogChallenges];
   const unanswered = challenges.filter((c) => !responses.has(c));
   if (unanswered.length > 0) return fail(`${unanswered.length} of ${challenges.length} PATH_CHALLENGE(s) never answered by the client`);
-  return pass(`${seen.size} paths, ${challenges.length} challenges`);
+  return pass(`${seen.size} paths, ${challenges.length} challenges` +
+    (viaQlog.length > 0 ? ` (PATH_CHALLENGE first on ${viaQlog.length} path(s) not decrypted by tshark, verified in the server qlog: ${viaQlog.join(', ')})` : ''));
 }
 
 /** connectionmigration (client part): the first client packet on each new path uses a new DCID. */

@@ -1,11 +1,13 @@
 /**
  * `npm run interop`: the local interop matrix (/work/shared/INTEROP-RUNNER.md) on loopback.
  *
- *   npm run interop -- [--peer quic-go|ours] [--test name[,name]] [--dir DIR] [--seed N]
+ *   npm run interop -- [--peer quic-go|ours|ngtcp2] [--test name[,name]] [--dir DIR] [--seed N]
  *                      [--timeout-scale X] [--keep] [--out FILE] [--pairs c:s[,c:s]]
  *
  * Pairings: by default every client × server over {ours, quic-go}; `--peer quic-go` runs only
  * quic-go ↔ quic-go, `--peer ours` only ours ↔ ours; `--pairs ours:quic-go` picks exact ones.
+ * ngtcp2 (Debian's gtlsclient/gtlsserver, h3 only: every hq-interop test is 127 = unsupported) is
+ * not in the default matrix: `--peer ngtcp2` (ngtcp2 ↔ ngtcp2) or `--pairs ours:ngtcp2,ngtcp2:ours`.
  * Writes interop/results.md (or --out). Exit code 0 if nothing failed.
  * Needs the peers: `bash interop/peers/setup.sh` (run automatically when qgo-interop is missing).
  */
@@ -27,6 +29,7 @@ const PEERS_DIR = process.env.PEERS_DIR ?? '/tmp/quic-multistream-peers';
 const IMPLS: Record<string, Implementation> = {
   ours: { name: 'ours', command: 'bash', args: [join(REPO, 'interop', 'run_endpoint.sh')] },
   'quic-go': { name: 'quic-go', command: 'bash', args: [join(REPO, 'interop', 'peers', 'quic-go-endpoint.sh')] },
+  ngtcp2: { name: 'ngtcp2', command: 'bash', args: [join(REPO, 'interop', 'peers', 'ngtcp2-endpoint.sh')] },
 };
 
 /** The default matrix (the optional goodput measurement only on request). */
@@ -60,11 +63,11 @@ function parseArgs(argv: readonly string[]): Args {
   const peer = v.get('--peer');
   if (v.has('--pairs')) {
     pairs = v.get('--pairs')!.split(',').map((p) => p.split(':') as [string, string]);
-  } else if (peer === 'quic-go' || peer === 'ours') {
+  } else if (peer === 'quic-go' || peer === 'ours' || peer === 'ngtcp2') {
     pairs = [[peer, peer]];
   } else if (peer === undefined) {
     pairs = [['ours', 'ours'], ['ours', 'quic-go'], ['quic-go', 'ours'], ['quic-go', 'quic-go']];
-  } else throw new Error(`--peer must be quic-go or ours, got ${peer}`);
+  } else throw new Error(`--peer must be quic-go, ours or ngtcp2, got ${peer}`);
   for (const [c, s] of pairs) if (!IMPLS[c] || !IMPLS[s]) throw new Error(`unknown implementation in pair ${c}:${s}`);
   const seedText = v.get('--seed') ?? process.env.SIM_SEED;
   const seed = seedText !== undefined ? Number(seedText) >>> 0 : randomInt(2 ** 31);

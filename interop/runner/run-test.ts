@@ -11,7 +11,8 @@ import { ImpairmentRelay } from '../relay/relay.js';
 import { checkFiles, generateFiles, makeCerts } from './files.js';
 import { start, stop, udpPortFree, waitExit, waitForServer, waitOutput, type Proc } from './procs.js';
 import type { TestCase } from './testcases.js';
-import { buildTraces, readCapture } from './trace.js';
+import { readQlogPacketsSent } from './qlog.js';
+import { buildTraces, readCapture, relayPortsOf, serverPortsOf } from './trace.js';
 
 /** An endpoint implementation: a launcher honouring the §2 env contract + WWW/DOWNLOADS/CERTS/LOGS/PORT. */
 export interface Implementation {
@@ -78,6 +79,7 @@ export async function runTest(tc: TestCase, client: Implementation, server: Impl
   const procs: Proc[] = [];
   const captures: Proc[] = [];
   let relay: ImpairmentRelay | undefined;
+  let relay2: ImpairmentRelay | undefined;
   try {
     await rm(dir, { recursive: true, force: true });
     const d = {
@@ -92,13 +94,21 @@ export async function runTest(tc: TestCase, client: Implementation, server: Impl
     const host = v6 ? '::1' : '127.0.0.1';
     const serverPort = await opts.nextPort();
     const relayPort = await opts.nextPort();
-    await writeFile(join(dir, 'ports.json'), JSON.stringify({ relayPort, serverPort, seed: opts.seed }) + '\n');
+    // connectionmigration: a second relay in front of the server's preferred address, so the
+    // migrated path is impaired and captured like the first (the server advertises the relay's
+    // port and binds `preferred.serverPort`, which the relay forwards to).
+    const preferred = tc.preferredRelay ? { relayPort: await opts.nextPort(), serverPort: await opts.nextPort() } : undefined;
+    await writeFile(join(dir, 'ports.json'), JSON.stringify({ relayPort, serverPort, preferred, seed: opts.seed }) + '\n');
     const baseEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...(process.env.PEERS_DIR ? { PEERS_DIR: process.env.PEERS_DIR } : {}) };
 
     // 1. server
     const srv = start(server.command, server.args, {
       ...baseEnv, ROLE: 'server', TESTCASE: tc.server, REQUESTS: '', WWW: d.www, CERTS: d.certs, DOWNLOADS: d.empty,
       LOGS: d.slogs, PORT: String(serverPort), SSLKEYLOGFILE: join(d.slogs, 'keys.log'), QLOGDIR: join(d.slogs, 'qlog'),
+      ...(preferred === undefined ? {} : {
+        PREFERRED_HOST4: v6 ? 'none' : host, PREFERRED_HOST6: v6 ? host : 'none',
+        PREFERRED_PORT: String(preferred.relayPort), PREFERRED_BIND_PORT: String(preferred.serverPort),
+      }),
     }, join(d.slogs, 'output.txt'), opts.repo);
     procs.push(srv);
     const ready = await waitForServer(host, serverPort, 10_000 * opts.timeoutScale, () => srv.code() !== undefined);
@@ -111,8 +121,10 @@ export async function runTest(tc: TestCase, client: Implementation, server: Impl
 
     // 2. captures (one per runner trace), then relay (scenario clock starts now), then client
     const pcaps = { left: join(dir, 'trace_node_left.pcap'), right: join(dir, 'trace_node_right.pcap') };
-    for (const [side, port] of [['left', relayPort], ['right', serverPort]] as const) {
-      const cap = start('tshark', ['-i', 'lo', '-n', '-f', `udp port ${port}`, '-w', pcaps[side]], { ...baseEnv }, join(dir, `tshark-${side}.txt`));
+    const layout = { relayPort, serverPort, ...(preferred === undefined ? {} : { preferred }) };
+    for (const [side, ports] of [['left', relayPortsOf(layout)], ['right', serverPortsOf(layout)]] as const) {
+      const filter = ports.map((p) => `udp port ${p}`).join(' or ');
+      const cap = start('tshark', ['-i', 'lo', '-n', '-f', filter, '-w', pcaps[side]], { ...baseEnv }, join(dir, `tshark-${side}.txt`));
       captures.push(cap);
       if (!(await waitOutput(cap, (s) => s.includes('Capturing on'), 20_000))) {
         return result('fail', `tshark did not start capturing: ${lastLine(cap.tail())}`);
@@ -121,6 +133,11 @@ export async function runTest(tc: TestCase, client: Implementation, server: Impl
     relay = new ImpairmentRelay();
     await relay.start({ scenario: tc.scenario, listen: v6 ? `[::1]:${relayPort}` : `127.0.0.1:${relayPort}`,
       server: v6 ? `[::1]:${serverPort}` : `127.0.0.1:${serverPort}`, seed: opts.seed });
+    if (preferred !== undefined) {
+      relay2 = new ImpairmentRelay();
+      await relay2.start({ scenario: tc.scenario, listen: v6 ? `[::1]:${preferred.relayPort}` : `127.0.0.1:${preferred.relayPort}`,
+        server: v6 ? `[::1]:${preferred.serverPort}` : `127.0.0.1:${preferred.serverPort}`, seed: opts.seed + 1 });
+    }
     const urlHost = v6 ? `[::1]:${relayPort}` : `127.0.0.1:${relayPort}`;
     const cli = start(client.command, client.args, {
       ...baseEnv, ROLE: 'client', TESTCASE: tc.client, REQUESTS: names.map((n) => `https://${urlHost}/${n}`).join(' '),
@@ -138,6 +155,9 @@ export async function runTest(tc: TestCase, client: Implementation, server: Impl
     const relayStats = relay.stats();
     await relay.close();
     relay = undefined;
+    const relay2Stats = relay2?.stats();
+    await relay2?.close();
+    relay2 = undefined;
     await new Promise((r) => setTimeout(r, 300)); // let the last datagrams reach the capture
     for (const cap of captures.splice(0)) await stop(cap, 'SIGINT', 5000);
     if (code === 127) return result('unsupported', `client exited 127 for TESTCASE=${tc.client}`);
@@ -154,26 +174,29 @@ export async function runTest(tc: TestCase, client: Implementation, server: Impl
     const skl = join(d.slogs, 'keys.log');
     const keylog = (await validKeylog(ckl)) ? ckl : (await validKeylog(skl)) ? skl : undefined;
     if (tc.needsKeylog && !keylog) return result('unsupported', 'no valid key log (no SERVER_HANDSHAKE_TRAFFIC_SECRET) from client or server');
-    const layout = { relayPort, serverPort };
     const [left, right] = await Promise.all([pcaps.left, pcaps.right].map(async (f) => {
       await stat(f);
       return readCapture(f, layout, keylog, tc.protectedPayload);
     }));
-    const traces = buildTraces(left!, right!, layout);
-    const v = tc.check(traces, totalBytes);
-    if (!v.ok) return result('fail', v.reason + (tc.limitation ? ` [${tc.limitation}]` : ''));
+    const traces = { ...buildTraces(left!, right!, layout), serverQlog: await readQlogPacketsSent(join(d.slogs, 'qlog')) };
+    const prefNote = relay2Stats === undefined ? '' : ` (preferred-address relay: c->s ${relay2Stats.clientToServer.delivered}, s->c ${relay2Stats.serverToClient.delivered} delivered)`;
+    const v0 = tc.check(traces, totalBytes);
+    const v1 = v0.ok && tc.pcapCheck ? await tc.pcapCheck(pcaps.left, layout, keylog) : v0;
+    const v = v0.ok && v1.ok && v0.note ? { ...v1, note: v1.note ? `${v0.note}; ${v1.note}` : v0.note } : v1;
+    if (!v.ok) return result('fail', v.reason + prefNote + (tc.limitation ? ` [${tc.limitation}]` : ''));
     if (!opts.keep) {
       await rm(d.www, { recursive: true, force: true });
       await rm(d.downloads, { recursive: true, force: true });
       await rm(pcaps.left, { force: true });
       await rm(pcaps.right, { force: true });
     }
-    return result('pass', v.note ?? '');
+    return result('pass', (v.note ?? '') + prefNote);
   } catch (e) {
     return result('fail', `runner error: ${(e as Error).message}`);
   } finally {
     for (const p of procs) await stop(p, 'SIGKILL', 1000);
     if (relay) await relay.close();
+    if (relay2) await relay2.close();
     for (const cap of captures) await stop(cap, 'SIGINT', 5000);
   }
 }

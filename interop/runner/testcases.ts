@@ -1,8 +1,8 @@
 /**
  * The interop runner's QUIC test cases that use hq-interop (/work/shared/INTEROP-RUNNER.md §3),
  * with the TESTCASE each role sees, the files, the scenario (a key of the relay's SCENARIOS),
- * the timeout and the `check()` (checks.ts). `http3` and `crosstraffic` are not here (no h3
- * endpoint of ours in this runner; no iperf cross traffic).
+ * the timeout and the `check()` (checks.ts). `http3` (ALPN h3) is here too, with a further
+ * check of the capture (h3-trace.ts); `crosstraffic` is not (no iperf cross traffic).
  */
 import {
   all, checkAmplification, checkChaCha20, checkClientHelloRetransmitted, checkEcn, checkHandshakes, checkIpv6,
@@ -10,7 +10,8 @@ import {
   checkV2, checkZeroRtt, fail, goodputKbps, pass, type Verdict,
 } from './checks.js';
 import type { FileSpec } from './files.js';
-import type { Traces } from './trace.js';
+import { checkH3Trace } from './h3-trace.js';
+import type { TraceLayout, Traces } from './trace.js';
 
 const KiB = 1024;
 const MiB = 1024 * 1024;
@@ -34,9 +35,13 @@ export interface TestCase {
   readonly needsKeylog: boolean;
   /** zerortt needs the short-header protected payload sizes. */
   readonly protectedPayload?: boolean;
+  /** connectionmigration: run a second relay in front of the server's preferred address (run-test.ts). */
+  readonly preferredRelay?: boolean;
   /** Note on what the local relay cannot reproduce (shown with failures). */
   readonly limitation?: string;
   readonly check: (t: Traces, totalBytes: number) => Verdict;
+  /** A further check reading the client-side capture itself (http3: ALPN h3 and HTTP/3 frames, h3-trace.ts), run after `check` passes. */
+  readonly pcapCheck?: (leftPcap: string, layout: TraceLayout, keylog: string | undefined) => Promise<Verdict>;
 }
 
 const n = (count: number, size: number): number[] => Array.from({ length: count }, () => size);
@@ -57,6 +62,8 @@ export const TESTCASES: readonly TestCase[] = [
   tc({ name: 'retry', abbr: 'S', files: { sizes: [10 * KiB] }, check: (t) => all(() => checkHandshakes(t, 1), () => checkRetry(t)) }),
   tc({ name: 'resumption', abbr: 'R', files: { sizes: [5 * KiB, 10 * KiB] }, needsKeylog: true, check: (t) => checkResumption(t) }),
   tc({ name: 'zerortt', abbr: 'Z', files: { sizes: n(40, 32), longNames: true }, protectedPayload: true, check: (t) => checkZeroRtt(t) }),
+  // INTEROP-RUNNER §3 row 9: ALPN h3, 5 KiB + 10 KiB + 500 KiB fetched in parallel; base(1), plus the h3 trace check.
+  tc({ name: 'http3', abbr: '3', files: { sizes: [5 * KiB, 10 * KiB, 500 * KiB] }, check: (t) => checkHandshakes(t, 1), pcapCheck: checkH3Trace }),
   tc({ name: 'blackhole', abbr: 'B', server: 'transfer', client: 'transfer', files: { sizes: [10 * MiB] }, check: (t) => checkHandshakes(t, 1) }),
   tc({ name: 'keyupdate', abbr: 'U', server: 'transfer', client: 'keyupdate', files: { sizes: [3 * MiB] }, needsKeylog: true,
     check: (t) => all(() => checkHandshakes(t, 1), () => checkKeyUpdate(t)) }),
@@ -79,8 +86,7 @@ export const TESTCASES: readonly TestCase[] = [
   tc({ name: 'rebind-addr', abbr: 'BA', server: 'transfer', client: 'transfer', files: { sizes: [10 * MiB] }, needsKeylog: true,
     check: (t) => all(() => checkHandshakes(t, 1), () => checkPathValidation(t, true)) }),
   tc({ name: 'connectionmigration', abbr: 'CM', server: 'connectionmigration', client: 'transfer', files: { sizes: [2 * MiB] },
-    host: 'v46', needsKeylog: true,
-    limitation: 'a client migrating to the preferred address bypasses the relay and the capture (only the relay and server ports are captured)',
+    host: 'v46', needsKeylog: true, preferredRelay: true,
     check: (t) => all(() => checkHandshakes(t, 1), () => checkPathValidation(t), () => checkMigrationDcid(t)) }),
   tc({ name: 'goodput', abbr: 'G', server: 'transfer', client: 'transfer', files: { sizes: [10 * MiB] },
     check: (t, bytes) => {

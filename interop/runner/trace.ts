@@ -9,6 +9,7 @@
  * (`trace_node_right`) every datagram to or from the server's port.
  */
 import { execFile } from 'node:child_process';
+import type { QlogPacketSent } from './qlog.js';
 
 /** QUIC versions (RFC 9000 §15, RFC 9369 §3.1). */
 export const V1 = 0x00000001;
@@ -165,7 +166,17 @@ export interface TraceLayout {
   readonly relayPort: number;
   /** The server's port (server side = trace_node_right). */
   readonly serverPort: number;
+  /**
+   * connectionmigration: the second relay's client-facing port (in front of the server's preferred
+   * address) and the port the server binds for it; their datagrams belong to the same traces.
+   */
+  readonly preferred?: { readonly relayPort: number; readonly serverPort: number };
 }
+
+/** Every client-facing relay port of the layout (left trace). */
+export const relayPortsOf = (l: TraceLayout): number[] => [l.relayPort, ...(l.preferred ? [l.preferred.relayPort] : [])];
+/** Every server port of the layout (right trace). */
+export const serverPortsOf = (l: TraceLayout): number[] => [l.serverPort, ...(l.preferred ? [l.preferred.serverPort] : [])];
 
 /** The runner's two traces, split by port, with direction helpers. */
 export interface Traces {
@@ -177,6 +188,8 @@ export interface Traces {
   readonly fromServerLeft: readonly Datagram[];
   readonly fromClientRight: readonly Datagram[];
   readonly fromServerRight: readonly Datagram[];
+  /** The server's qlog `packet_sent` events (QLOGDIR), when it wrote any (qlog.ts). */
+  readonly serverQlog?: readonly QlogPacketSent[];
 }
 
 /**
@@ -185,13 +198,15 @@ export interface Traces {
  * 4-tuples in one file breaks its decryption of the second copy.
  */
 export function buildTraces(left: readonly Datagram[], right: readonly Datagram[], layout: TraceLayout): Traces {
+  const relays = relayPortsOf(layout);
+  const servers = serverPortsOf(layout);
   return {
     left,
     right,
-    fromClientLeft: left.filter((d) => d.dstPort === layout.relayPort),
-    fromServerLeft: left.filter((d) => d.srcPort === layout.relayPort),
-    fromClientRight: right.filter((d) => d.dstPort === layout.serverPort),
-    fromServerRight: right.filter((d) => d.srcPort === layout.serverPort),
+    fromClientLeft: left.filter((d) => relays.includes(d.dstPort)),
+    fromServerLeft: left.filter((d) => relays.includes(d.srcPort)),
+    fromClientRight: right.filter((d) => servers.includes(d.dstPort)),
+    fromServerRight: right.filter((d) => servers.includes(d.srcPort)),
   };
 }
 
@@ -199,8 +214,9 @@ export function buildTraces(left: readonly Datagram[], right: readonly Datagram[
 export async function readCapture(
   pcap: string, layout: TraceLayout, keylog: string | undefined, withProtectedPayload = false,
 ): Promise<Datagram[]> {
-  const args = ['-n', '-r', pcap, '-d', `udp.port==${layout.relayPort},quic`, '-d', `udp.port==${layout.serverPort},quic`,
-    '--disable-protocol', 'http3'];
+  const args = ['-n', '-r', pcap];
+  for (const port of [...relayPortsOf(layout), ...serverPortsOf(layout)]) args.push('-d', `udp.port==${port},quic`);
+  args.push('--disable-protocol', 'http3');
   if (keylog) args.push('-o', `tls.keylog_file:${keylog}`);
   args.push('-Y', 'quic && !icmp', '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=,', '-E', 'separator=/t');
   for (const f of FIELDS) args.push('-e', f);

@@ -81,6 +81,31 @@ describe('INTEROP-RUNNER §2.3: hq-interop over loopback', () => {
     }
   });
 
+  it('RFC 9000 §3.2, §4.6: a request whose FIN comes after the response still releases its stream (stream limit 2, 8 requests)', async () => {
+    // quic-go's hq client sometimes sends "GET /x\r\n" and its FIN in separate frames; the server
+    // must read the FIN, or the stream never reaches "Data Read", never frees its slot, and the
+    // client waits forever for MAX_STREAMS (the multiplexing stall of interop/results.md).
+    const f = await startFixture('127.0.0.1', { alpn: [HQ_ALPN], maxStreams: { bidi: 2 } });
+    try {
+      void (async () => {
+        for await (const c of f.server) void serveHq(c, { root });
+      })();
+      const conn = await f.connectClient({ alpn: [HQ_ALPN] });
+      const got: string[] = [];
+      await within((async () => {
+        for (let i = 0; i < 8; i++) {
+          const s = await conn.openBiStream();
+          await s.write(new TextEncoder().encode(`GET /f${i}\r\n`));
+          got.push(Buffer.from(await s.readAll()).toString());
+          s.finish(); // the FIN only after the whole response
+        }
+      })(), 10_000, 'late-FIN requests');
+      expect(got).toEqual(Array.from({ length: 8 }, (_, i) => `file ${i}`));
+    } finally {
+      await f.close();
+    }
+  });
+
   it('RFC 9000 §2.1: the raw echo protocol echoes (E) and counts a bulk upload (B)', async () => {
     const f = await startFixture('127.0.0.1');
     try {

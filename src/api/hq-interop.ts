@@ -87,6 +87,22 @@ async function readRequestLine(s: QuicBiStream): Promise<string | undefined> {
   return Buffer.concat(chunks).toString('latin1');
 }
 
+/**
+ * Reads (and discards) what follows the request line up to the FIN, so the stream's receiving part
+ * terminates; more than MAX_REQUEST_LENGTH bytes after the line are refused with STOP_SENDING.
+ */
+async function drainRequest(s: QuicBiStream): Promise<void> {
+  let extra = 0;
+  try {
+    for (let c = await s.readChunk(MAX_REQUEST_LENGTH); c !== null; c = await s.readChunk(MAX_REQUEST_LENGTH)) {
+      extra += c.length;
+      if (extra > MAX_REQUEST_LENGTH) return s.stopSending(HqErrorCode.BAD_REQUEST);
+    }
+  } catch {
+    // reset by the peer or the connection ended: nothing left to release
+  }
+}
+
 /** Resolves `path` under `root`, refusing anything whose real path leaves the root (symlinks too). */
 async function resolveUnderRoot(root: string, path: string): Promise<string | undefined> {
   const realRoot = await realpath(root);
@@ -121,6 +137,10 @@ export async function handleHqStream(s: QuicBiStream, options: HqServeOptions): 
   };
   try {
     const line = await readRequestLine(s);
+    // RFC 9000 §3.2: the receiving part reaches "Data Read" (and the stream is released, freeing a
+    // slot for MAX_STREAMS, §4.6) only once the application has read the FIN; a client may send the
+    // FIN in a later frame than the request line (quic-go does), so read the request to its end.
+    if (line !== undefined) void drainRequest(s);
     const parsed = line === undefined ? undefined : parseHqRequest(line);
     if (parsed === undefined) return fail(HqErrorCode.BAD_REQUEST, 'bad_request');
     path = parsed;

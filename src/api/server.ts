@@ -87,6 +87,12 @@ export interface QuicServerOptions extends TransportOptions {
    * server binds one extra socket per address and clients may migrate there after the handshake.
    */
   readonly preferredAddress?: { readonly ipv4?: string; readonly ipv6?: string };
+  /**
+   * The local addresses bound for `preferredAddress`, per family, when they differ from the
+   * advertised ones (a NAT, load balancer or relay in front of the preferred address forwards to
+   * them). Default: bind the advertised addresses.
+   */
+  readonly preferredAddressBind?: { readonly ipv4?: string; readonly ipv6?: string };
 }
 
 /** Server counters (DESIGN §7 ServerStats). */
@@ -154,7 +160,9 @@ export class QuicServer {
       ...(o.enableEarlyData === undefined ? {} : { enableEarlyData: o.enableEarlyData }),
       ...(o.preferredAddress === undefined ? {} : { preferredAddress: o.preferredAddress }),
     };
-    const preferredAddresses = [o.preferredAddress?.ipv4, o.preferredAddress?.ipv6].filter((a): a is string => a !== undefined);
+    const pa = o.preferredAddress;
+    const preferredAddresses = [pa?.ipv4 && (o.preferredAddressBind?.ipv4 ?? pa.ipv4), pa?.ipv6 && (o.preferredAddressBind?.ipv6 ?? pa.ipv6)]
+      .filter((a): a is string => a !== undefined && a !== '');
     this.driver = await ServerDriver.start({
       ...(preferredAddresses.length === 0 ? {} : { preferredAddresses }),
       socket: {

@@ -125,10 +125,15 @@ export function buildClientHello(p: ClientHelloParameters): BuiltClientHello {
   if (quic) extensions.push({ type: 'quic_transport_parameters', data: p.transportParameters });
   if (p.cookie !== undefined) extensions.push({ type: 'cookie', cookie: p.cookie });
   const suite = p.psk === undefined ? undefined : cipherSuiteById(p.psk.ticket.suite);
+  const offerPsk = p.psk !== undefined && suite !== undefined;
+  // RFC 8446 §4.2.9: "A client MUST provide a "psk_key_exchange_modes" extension if it offers a
+  // "pre_shared_key" extension." We only offer psk_dhe_ke (forward secrecy). In the QUIC profile it
+  // is sent in every ClientHello: "This extension also restricts the modes for use with PSK
+  // resumption. Servers SHOULD NOT send NewSessionTicket with tickets that are not compatible with
+  // the advertised modes" — Go's crypto/tls (quic-go) derives the resumption secret only when the
+  // client listed psk_dhe_ke, and otherwise issues tickets it cannot resume (empty secret).
+  if (offerPsk || quic) extensions.push({ type: 'psk_key_exchange_modes', modes: [PskKeyExchangeMode.psk_dhe_ke] });
   if (p.psk !== undefined && suite !== undefined) {
-    // RFC 8446 §4.2.9: "A client MUST provide a "psk_key_exchange_modes" extension if it offers a
-    // "pre_shared_key" extension." We only offer psk_dhe_ke (forward secrecy).
-    extensions.push({ type: 'psk_key_exchange_modes', modes: [PskKeyExchangeMode.psk_dhe_ke] });
     if (p.earlyData) extensions.push({ type: 'early_data' });
     // RFC 8446 §4.2.11: "The "pre_shared_key" extension MUST be the last extension in the ClientHello".
     extensions.push({

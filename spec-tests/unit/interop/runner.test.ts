@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import {
   checkAmplification, checkHandshakes, checkKeyUpdate, checkNoRetry, checkPathValidation, checkRetry, checkV2,
 } from '../../../interop/runner/checks.js';
+import { parseQlogPacketsSent } from '../../../interop/runner/qlog.js';
 import { renderResults } from '../../../interop/runner/results.js';
 import type { TestResult } from '../../../interop/runner/run-test.js';
 import { FIELDS, V2, buildTraces, parseTsharkFields, type Traces } from '../../../interop/runner/trace.js';
@@ -135,6 +136,34 @@ describe('INTEROP-RUNNER §3: checks', () => {
     expect(checkPathValidation(traces([resp], [to(1, {}), to(2, { 'quic.frame_type': '8' })]))).toMatchObject({ ok: false });
     expect(checkPathValidation(traces([], [to(1, {}), to(2, { 'quic.frame_type': '26', 'quic.path_challenge.data': '11:22' })]))).toMatchObject({ ok: false, reason: expect.stringContaining('never answered') });
     expect(checkPathValidation(traces([], [to(1, {})]))).toMatchObject({ ok: false });
+  });
+
+  it('RFC 9000 §9.3 / INTEROP-RUNNER §3 rebind: a new-path server packet tshark did not decrypt is checked in the server qlog', () => {
+    const to = (port: number, len: number): string => dg('right', 'server', { 'quic.header_form': '0', 'udp.dstport': String(port) }, len);
+    const resp = dg('left', 'client', { 'quic.header_form': '0', 'quic.frame_type': '27', 'quic.path_response.data': '30:ef' });
+    const base = traces([resp], [to(1, 1200), to(2, 99)]);
+    const second = base.fromServerRight[1]!;
+    const qlog = (frames: string, data = '30ef', dtMs = 3): string => [
+      '\x1e{"file_schema":"x","trace":{"common_fields":{"reference_time":{"epoch":"1970-01-01T00:00:00.000Z"}}}}',
+      `\x1e{"time":${second.time * 1000 - dtMs},"name":"quic:packet_sent","data":{"header":{"packet_type":"1RTT","packet_number":555},` +
+        `"frames":[{"frame_type":"${frames}","data":"${data}"},{"frame_type":"padding"}],"raw":{"length":99}}}`,
+    ].join('\n');
+    const withQlog = (text: string): Traces => ({ ...base, serverQlog: parseQlogPacketsSent(text) });
+    expect(checkPathValidation(withQlog(qlog('path_challenge')))).toMatchObject({ ok: true, note: expect.stringContaining('qlog pn 555') });
+    // The logged packet has no PATH_CHALLENGE; the challenge is never answered; no qlog; too far in time.
+    expect(checkPathValidation(withQlog(qlog('ping')))).toMatchObject({ ok: false, reason: expect.stringContaining('has no PATH_CHALLENGE') });
+    expect(checkPathValidation(withQlog(qlog('path_challenge', 'aaaa')))).toMatchObject({ ok: false, reason: expect.stringContaining('never answered') });
+    expect(checkPathValidation(base)).toMatchObject({ ok: false, reason: expect.stringContaining('no qlog') });
+    expect(checkPathValidation(withQlog(qlog('path_challenge', '30ef', 500)))).toMatchObject({ ok: false, reason: expect.stringContaining('no server qlog packet_sent matches') });
+  });
+
+  it('RFC 9000 §9.6 / INTEROP-RUNNER §3 connectionmigration: the preferred-address relay and server ports join the traces', () => {
+    const layout = { relayPort: RELAY, serverPort: SERVER, preferred: { relayPort: 5001, serverPort: 4434 } };
+    const at = (src: number, dst: number): string => line({ 'frame.number': '1', 'udp.srcport': String(src), 'udp.dstport': String(dst), 'quic.header_form': '0' });
+    const t = buildTraces(parseTsharkFields([at(40000, 5001), at(5001, 40000)].join('\n')), parseTsharkFields([at(40002, 4434), at(4434, 40002)].join('\n')), layout);
+    expect([t.fromClientLeft.length, t.fromServerLeft.length, t.fromClientRight.length, t.fromServerRight.length]).toEqual([1, 1, 1, 1]);
+    const plain = buildTraces(parseTsharkFields(at(40000, 5001)), parseTsharkFields(at(4434, 40002)), LAYOUT);
+    expect([plain.fromClientLeft.length, plain.fromServerRight.length]).toEqual([0, 0]);
   });
 });
 

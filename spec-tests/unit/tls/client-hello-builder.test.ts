@@ -62,6 +62,14 @@ describe('RFC 8446 §4.1.2: the client ClientHello', () => {
     expect(getExtension(hello.extensions, 'early_data')).toBeUndefined();
   });
 
+  it('RFC 8446 §4.2.9: a ClientHello without a ticket still lists psk_dhe_ke, so the server may issue resumable tickets', () => {
+    // quic-go 0.29 (Go crypto/tls) only derives the resumption secret when the first ClientHello
+    // lists psk_dhe_ke; without it its tickets carry an empty secret and never resume.
+    const { hello } = start({ groups: ['x25519'] });
+    expect(getExtension(hello.extensions, 'pre_shared_key')).toBeUndefined();
+    expect(getExtension(hello.extensions, 'psk_key_exchange_modes')?.modes).toEqual([1]);
+  });
+
   it('RFC 6066 §3: an IP address is not sent as server_name', () => {
     const { hello } = start({ serverName: '127.0.0.1' });
     expect(getExtension(hello.extensions, 'server_name')).toBeUndefined();

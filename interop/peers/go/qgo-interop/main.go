@@ -1,4 +1,5 @@
-// qgo-interop: a quic-go 0.29 interop-runner endpoint (client and server, HTTP/0.9 "hq-interop"),
+// qgo-interop: a quic-go 0.29 interop-runner endpoint (client and server, HTTP/0.9 "hq-interop",
+// and HTTP/3 "h3" for the http3 test case),
 // adapted from quic-go's own interop/client and interop/server programs (the ones the real
 // quic-interop-runner uses for quic-go), with every path and the listen address taken from flags
 // instead of /www, /downloads, /certs, /logs and :443 so it runs on one machine without Docker.
@@ -28,6 +29,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/lucas-clemente/quic-go"
+	"github.com/lucas-clemente/quic-go/http3"
 	"github.com/lucas-clemente/quic-go/internal/handshake"
 	"github.com/lucas-clemente/quic-go/interop/http09"
 	"github.com/lucas-clemente/quic-go/interop/utils"
@@ -97,7 +99,7 @@ func keyLogWriter() (io.Writer, error) {
 
 func runServer(testcase, listen, www, certs string, keyLog io.Writer, quicConf *quic.Config) error {
 	switch testcase {
-	case "handshake", "retry", "transfer", "resumption", "zerortt", "multiconnect", "chacha20":
+	case "handshake", "retry", "transfer", "resumption", "zerortt", "multiconnect", "chacha20", "http3":
 	default:
 		return errUnsupported // before touching any file: an unknown TESTCASE exits 127 at once
 	}
@@ -111,14 +113,26 @@ func runServer(testcase, listen, www, certs string, keyLog io.Writer, quicConf *
 		// quic-go's own interop server does this too (qtls restricts the TLS 1.3 suites with it).
 		tlsConf.CipherSuites = []uint16{tls.TLS_CHACHA20_POLY1305_SHA256}
 	}
-	server := http09.Server{Server: &http.Server{Addr: listen, TLSConfig: tlsConf}, QuicConfig: quicConf}
 	http.DefaultServeMux.Handle("/", http.FileServer(http.Dir(www)))
+	if testcase == "http3" {
+		// quic-go's interop server: runHTTP3Server (ALPN h3).
+		log.Printf("quic-go h3 server on %s serving %s", listen, www)
+		h3 := http3.Server{Addr: listen, TLSConfig: tlsConf, QuicConfig: quicConf}
+		return h3.ListenAndServe()
+	}
+	server := http09.Server{Server: &http.Server{Addr: listen, TLSConfig: tlsConf}, QuicConfig: quicConf}
 	log.Printf("quic-go hq-interop server on %s serving %s (TESTCASE=%s)", listen, www, testcase)
 	return server.ListenAndServe()
 }
 
 func runClient(testcase string, urls []string, downloads string, keyLog io.Writer, quicConf *quic.Config) error {
 	tlsConf := &tls.Config{InsecureSkipVerify: true, KeyLogWriter: keyLog}
+	if testcase == "http3" {
+		// quic-go's interop client: http3.RoundTripper (ALPN h3), files fetched in parallel.
+		r := &http3.RoundTripper{TLSClientConfig: tlsConf, QuicConfig: quicConf}
+		defer r.Close()
+		return downloadFiles(r, urls, downloads, false)
+	}
 	switch testcase {
 	case "handshake", "transfer", "retry", "multiconnect", "resumption", "zerortt":
 	case "keyupdate":
