@@ -4,7 +4,8 @@
  *
  * `simSeed()` returns `SIM_SEED` from the environment when set (decimal or 0x-hex), else draws a
  * fresh 32-bit seed from node:crypto. `reportSeedOnFailure(seed)`, called inside a vitest test,
- * prints `replay with SIM_SEED=<seed>` if that test fails.
+ * prints `sim seed <seed>` the first time a test file uses that seed (so every run shows its seed)
+ * and `replay with SIM_SEED=<seed>` if the test fails.
  */
 import { randomInt } from 'node:crypto';
 import { onTestFailed } from 'vitest';
@@ -42,11 +43,18 @@ export function replayHint(seed: number): string {
   return `replay with ${SIM_SEED_ENV}=${seed}`;
 }
 
+/** Seeds already announced by this test file (one line per seed, not per test). */
+const announced = new Set<number>();
+
 /**
- * Registers a failure hook on the current vitest test that prints the replay hint (call it at
- * the start of the test body). Returns the seed for chaining.
+ * Prints the seed once per test file and registers a failure hook on the current vitest test that
+ * prints the replay hint (call it at the start of the test body). Returns the seed for chaining.
  */
 export function reportSeedOnFailure(seed: number): number {
+  if (!announced.has(seed)) {
+    announced.add(seed);
+    console.log(`sim seed ${seed} (${replayHint(seed)})`);
+  }
   onTestFailed(() => {
     console.error(replayHint(seed));
   });
