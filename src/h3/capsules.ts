@@ -21,7 +21,8 @@
  */
 import { Reader, Writer } from '../util/bytes.js';
 import { CodecError } from '../util/errors.js';
-import { decodeVarintAt, varintLengthOf, varintSize } from '../util/varint.js';
+import { varintSize } from '../util/varint.js';
+import { peekFrameHeader } from './frames.js';
 import { H3Error, H3ErrorCode } from './errors.js';
 
 /** Capsule types (RFC 9297 §3.5; draft-ietf-webtrans-http3-16 §9.6). */
@@ -54,14 +55,13 @@ export type Capsule =
 const utf8 = new TextEncoder();
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
-/** Reads a capsule header if complete, else undefined (for stream parsers). */
+/**
+ * Reads a capsule header if complete, else undefined (for stream parsers). RFC 9297 §3.2: a
+ * capsule starts with Capsule Type (i) and Capsule Length (i), the layout of an HTTP/3 frame
+ * header, so the frame header reader serves.
+ */
 export function peekCapsuleHeader(buf: Uint8Array, offset = 0): { type: number; length: number; headerLength: number } | undefined {
-  if (offset >= buf.length) return undefined;
-  const tl = varintLengthOf(buf[offset]!);
-  if (offset + tl >= buf.length) return undefined;
-  const ll = varintLengthOf(buf[offset + tl]!);
-  if (offset + tl + ll > buf.length) return undefined;
-  return { type: decodeVarintAt(buf, offset, buf.length), length: decodeVarintAt(buf, offset + tl, buf.length), headerLength: tl + ll };
+  return peekFrameHeader(buf, offset);
 }
 
 function malformed(what: string): never {

@@ -22,7 +22,7 @@
  */
 import { Reader, Writer } from '../util/bytes.js';
 import { CodecError } from '../util/errors.js';
-import { decodeVarintAt, varintLengthOf, varintSize } from '../util/varint.js';
+import { peekVarint, varintSize } from '../util/varint.js';
 import { H3Error, H3ErrorCode } from './errors.js';
 
 /** HTTP/3 frame types (RFC 9114 §7.2). */
@@ -115,12 +115,11 @@ const DEFAULT_MAX_SETTINGS_PAYLOAD = 16 << 10;
  * stream parsers that wait for more bytes).
  */
 export function peekFrameHeader(buf: Uint8Array, offset = 0): FrameHeader | undefined {
-  if (offset >= buf.length) return undefined;
-  const tl = varintLengthOf(buf[offset]!);
-  if (offset + tl >= buf.length) return undefined;
-  const ll = varintLengthOf(buf[offset + tl]!);
-  if (offset + tl + ll > buf.length) return undefined;
-  return { type: decodeVarintAt(buf, offset, buf.length), length: decodeVarintAt(buf, offset + tl, buf.length), headerLength: tl + ll };
+  const type = peekVarint(buf, offset);
+  if (type === undefined) return undefined;
+  const length = peekVarint(buf, offset + type.length);
+  if (length === undefined) return undefined;
+  return { type: type.value, length: length.value, headerLength: type.length + length.length };
 }
 
 /** Reads a frame header. @throws CodecError if truncated. */

@@ -21,9 +21,10 @@
  * our unidirectional streams, stream resets, connection close) and `pollEvent()`.
  */
 import { Writer, concatBytes } from '../util/bytes.js';
-import { decodeVarintAt, varintLengthOf } from '../util/varint.js';
+import { peekVarint } from '../util/varint.js';
 import { H3Error, H3ErrorCode } from './errors.js';
-import { H3FrameType, H3SettingId, H3StreamType, checkFrameLength, decodeFramePayload, frameToBytes, interpretSettings, peekFrameHeader, sizeOfFrameHeader, type H3Settings, type Setting } from './frames.js';
+import { ControlStreamReader, type ControlFrame } from './control-stream.js';
+import { H3FrameType, H3SettingId, H3StreamType, frameToBytes, interpretSettings, sizeOfFrameHeader, type H3Settings, type Setting } from './frames.js';
 import { QpackDecoder, type Field } from './qpack-decoder.js';
 import { QpackEncoder } from './qpack-encoder.js';
 import { RequestStream, type RequestStreamHost } from './request-stream.js';
@@ -50,10 +51,7 @@ type UniState =
 
 interface ControlState {
   kind: 'control';
-  buf: Uint8Array;
-  settings: boolean;
-  /** Bytes of an unknown frame still to skip. */
-  skip: number;
+  reader: ControlStreamReader;
 }
 
 interface WtState {
@@ -68,14 +66,6 @@ interface WtState {
 const EMPTY = new Uint8Array(0);
 /** RFC 9114 §7.2.8 / §6.2.3: a reserved value 0x1f * N + 0x21. */
 const grease = (n: number): number => 0x1f * n + 0x21;
-
-/** Decodes a complete varint at `offset`, or undefined if the bytes end first. */
-function varintAt(buf: Uint8Array, offset: number): { value: number; length: number } | undefined {
-  if (offset >= buf.length) return undefined;
-  const length = varintLengthOf(buf[offset]!);
-  if (offset + length > buf.length) return undefined;
-  return { value: decodeVarintAt(buf, offset, buf.length), length };
-}
 
 /** One HTTP/3 connection, either role. */
 export class H3Session implements RequestStreamHost {
@@ -417,7 +407,7 @@ export class H3Session implements RequestStreamHost {
     }
     if (st.kind === 'pending') {
       const buf = st.buf.length === 0 ? bytes : concatBytes(st.buf, bytes);
-      const type = varintAt(buf, 0);
+      const type = peekVarint(buf, 0);
       if (type === undefined) {
         if (fin) this.uni.set(streamId, { kind: 'ignored' });
         else st.buf = buf.slice();
@@ -443,7 +433,7 @@ export class H3Session implements RequestStreamHost {
         this.encoder.handleDecoderStream(bytes);
         break;
       case 'control':
-        this.controlData(st, bytes);
+        for (const f of st.reader.push(bytes)) this.controlFrame(f);
         break;
     }
     // RFC 9114 §6.2.1: "If either control stream is closed at any point, this MUST be treated as a
@@ -465,7 +455,7 @@ export class H3Session implements RequestStreamHost {
         // treated as a connection error of type H3_STREAM_CREATION_ERROR."
         if (this.peerControl !== undefined) creationError('second control stream');
         this.peerControl = streamId;
-        st = { kind: 'control', buf: EMPTY, settings: false, skip: 0 };
+        st = { kind: 'control', reader: new ControlStreamReader() };
         break;
       case H3StreamType.QPACK_ENCODER:
         // RFC 9204 §4.2: "Receipt of a second instance of either stream type MUST be treated as a
@@ -487,7 +477,7 @@ export class H3Session implements RequestStreamHost {
         // has been sent"; we never send MAX_PUSH_ID.
         throw new H3Error(H3ErrorCode.H3_ID_ERROR, 'push stream without MAX_PUSH_ID');
       case H3StreamType.WEBTRANSPORT: {
-        const sid = varintAt(buf, offset);
+        const sid = peekVarint(buf, offset);
         if (sid === undefined) {
           this.uni.set(streamId, { kind: 'pending', buf: buf.slice() });
           if (fin) this.uni.set(streamId, { kind: 'ignored' });
@@ -511,71 +501,18 @@ export class H3Session implements RequestStreamHost {
     return st;
   }
 
-  private controlData(st: ControlState, bytes: Uint8Array): void {
-    let buf = st.buf.length === 0 ? bytes : concatBytes(st.buf, bytes);
-    for (;;) {
-      if (st.skip > 0) {
-        const n = Math.min(st.skip, buf.length);
-        st.skip -= n;
-        buf = buf.subarray(n);
-        if (st.skip > 0) break;
-        continue;
-      }
-      const h = peekFrameHeader(buf);
-      if (h === undefined) break;
-      checkFrameLength(h.type, h.length);
-      // Decide on the frame header alone where possible, so nothing large is ever buffered.
-      // RFC 9114 §6.2.1: "If the first frame of the control stream is any other frame type, this
-      // MUST be treated as a connection error of type H3_MISSING_SETTINGS."
-      if (!st.settings && h.type !== H3FrameType.SETTINGS) throw new H3Error(H3ErrorCode.H3_MISSING_SETTINGS, `first control frame has type 0x${h.type.toString(16)}`);
-      if (h.type === H3FrameType.DATA || h.type === H3FrameType.HEADERS || h.type === H3FrameType.PUSH_PROMISE) {
-        // RFC 9114 §7.2.1/§7.2.2/§7.2.5: DATA, HEADERS or PUSH_PROMISE on the control stream: "the
-        // recipient MUST respond with a connection error of type H3_FRAME_UNEXPECTED".
-        throw new H3Error(H3ErrorCode.H3_FRAME_UNEXPECTED, `frame 0x${h.type.toString(16)} on the control stream`);
-      }
-      const known = h.type === H3FrameType.SETTINGS || h.type === H3FrameType.GOAWAY || h.type === H3FrameType.MAX_PUSH_ID || h.type === H3FrameType.CANCEL_PUSH;
-      if (!known) {
-        // RFC 9114 §7.2.8: HTTP/2 frame types are H3_FRAME_UNEXPECTED (thrown here); RFC 9114 §9:
-        // other unknown frames are skipped.
-        decodeFramePayload(h.type, EMPTY);
-        st.skip = h.length;
-        buf = buf.subarray(h.headerLength);
-        continue;
-      }
-      if (buf.length < h.headerLength + h.length) break; // small: bounded by checkFrameLength
-      const payload = buf.subarray(h.headerLength, h.headerLength + h.length);
-      buf = buf.subarray(h.headerLength + h.length);
-      this.controlFrame(st, h.type, payload);
-    }
-    st.buf = buf.length === 0 ? EMPTY : buf.slice();
-  }
-
-  private controlFrame(st: { settings: boolean }, type: number, payload: Uint8Array): void {
-    const f = decodeFramePayload(type, payload);
-    if (!st.settings) {
-      // RFC 9114 §6.2.1: "If the first frame of the control stream is any other frame type, this
-      // MUST be treated as a connection error of type H3_MISSING_SETTINGS."
-      if (f.type !== 'settings') throw new H3Error(H3ErrorCode.H3_MISSING_SETTINGS, `first control frame is ${f.type}`);
-      st.settings = true;
-      const s = interpretSettings(f.settings);
-      this.peerSettingsValue = s;
-      this.encoder.applyPeerSettings({ maxTableCapacity: s.qpackMaxTableCapacity, blockedStreams: s.qpackBlockedStreams });
-      const ins = this.encoder.takeEncoderStream();
-      if (ins.length > 0 && this.local !== undefined) this.write(this.local.qpackEncoder, ins);
-      this.events.push({ type: 'settings', settings: s });
-      return;
-    }
+  /** A frame from the peer's control stream; ControlStreamReader already enforced the frame-order rules. */
+  private controlFrame(f: ControlFrame): void {
     switch (f.type) {
-      case 'settings':
-        // RFC 9114 §7.2.4: "If an endpoint receives a second SETTINGS frame on the control
-        // stream, the endpoint MUST respond with a connection error of type H3_FRAME_UNEXPECTED."
-        throw new H3Error(H3ErrorCode.H3_FRAME_UNEXPECTED, 'second SETTINGS');
-      case 'data':
-      case 'headers':
-      case 'push_promise':
-        // RFC 9114 §7.2.1/§7.2.2/§7.2.5: DATA, HEADERS, PUSH_PROMISE on the control stream:
-        // "the recipient MUST respond with a connection error of type H3_FRAME_UNEXPECTED".
-        throw new H3Error(H3ErrorCode.H3_FRAME_UNEXPECTED, `${f.type.toUpperCase()} on the control stream`);
+      case 'settings': {
+        const s = interpretSettings(f.settings);
+        this.peerSettingsValue = s;
+        this.encoder.applyPeerSettings({ maxTableCapacity: s.qpackMaxTableCapacity, blockedStreams: s.qpackBlockedStreams });
+        const ins = this.encoder.takeEncoderStream();
+        if (ins.length > 0 && this.local !== undefined) this.write(this.local.qpackEncoder, ins);
+        this.events.push({ type: 'settings', settings: s });
+        return;
+      }
       case 'goaway': {
         // RFC 9114 §7.2.6: "A client MUST treat receipt of a GOAWAY frame containing a stream ID of
         // any other type as a connection error of type H3_ID_ERROR."
@@ -601,10 +538,6 @@ export class H3Session implements RequestStreamHost {
         // RFC 9114 §7.2.3: a client receiving CANCEL_PUSH for a push ID it did not allow is
         // H3_ID_ERROR; we never allow pushes. A server ignores it (we never push).
         if (this.role === 'client') throw new H3Error(H3ErrorCode.H3_ID_ERROR, 'CANCEL_PUSH without MAX_PUSH_ID');
-        return;
-      case 'unknown':
-        // RFC 9114 §9: "Implementations MUST ignore unknown or unsupported values in all
-        // extensible protocol elements".
         return;
     }
   }

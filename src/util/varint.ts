@@ -128,3 +128,14 @@ export function readVarint(buf: Uint8Array, offset: number): { value: number; le
   const value = decodeVarintAt(buf, offset);
   return { value, length: varintLengthOf(buf[offset]!) };
 }
+
+/**
+ * The varint at `buf[offset]` if all its bytes are there, else undefined: for stream parsers that
+ * wait for more bytes instead of failing (HTTP/3 frame and capsule headers, stream types).
+ */
+export function peekVarint(buf: Uint8Array, offset = 0): { value: number; length: 1 | 2 | 4 | 8 } | undefined {
+  if (offset >= buf.length) return undefined;
+  const length = varintLengthOf(buf[offset]!);
+  if (offset + length > buf.length) return undefined;
+  return { value: decodeVarintAt(buf, offset, buf.length), length };
+}

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CodecError } from '../../../src/util/errors.js';
 import { fromHex, Reader, toHex, Writer } from '../../../src/util/bytes.js';
 import {
+  peekVarint,
   decodeVarintAt,
   MAX_EXACT_VARINT,
   readVarint,
@@ -109,5 +110,20 @@ describe('RFC 9000 §16 / Appendix A.1: variable-length integers', () => {
     const bytes = fromHex('9d7f3e7d');
     expect(() => new Reader(bytes, 0, 3).varint()).toThrow(CodecError);
     expect(new Reader(bytes).varint()).toBe(494_878_333);
+  });
+});
+
+describe('RFC 9000 §16: peeking a varint in a stream that may end early', () => {
+  it('RFC 9000 §16: peekVarint gives the value and length of a complete varint, undefined for every truncation', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), fc.integer({ min: 0, max: 3 }), (v, pad) => {
+        const out = new Uint8Array(8 + pad);
+        const w = new Writer(out, pad);
+        w.varint(v);
+        const buf = out.subarray(0, w.offset);
+        expect(peekVarint(buf, pad)).toEqual({ value: v, length: w.offset - pad });
+        for (let end = pad; end < w.offset; end++) expect(peekVarint(buf.subarray(0, end), pad)).toBeUndefined();
+      }),
+    );
   });
 });
