@@ -141,22 +141,13 @@ export class Cubic extends WindowedController {
     }
   }
 
-  /** RFC 9002 B.8 OnPacketsLost; persistent congestion is RFC 9438 §4.8's timeout. */
-  onPacketsLost(now: Instant, lost: readonly CongestionPacket[], persistentCongestion: boolean): void {
-    if (lost.length === 0) return;
-    this.pristine = false;
-    let sentTimeOfLastLoss = lost[0]!.timeSent;
-    for (const p of lost) if (p.timeSent > sentTimeOfLastLoss) sentTimeOfLastLoss = p.timeSent;
-    this.onCongestionEvent(now, sentTimeOfLastLoss);
-    if (persistentCongestion) {
-      // RFC 9002 §7.6.2: the window "MUST be reduced to the minimum congestion window".
-      this.cwnd = kMinimumWindow(this.maxDatagramSize);
-      this.recovery.reset();
-      // RFC 9438 §4.8: in the first congestion avoidance stage after a timeout, K = 0 and W_max
-      // = cwnd at its start; W_est is set to that window too.
-      this.#epochStart = undefined;
-      this.#resetOnNextEpoch = true;
-    }
+  /**
+   * RFC 9438 §4.8 (persistent congestion is its timeout): in the first congestion avoidance stage
+   * after it, K = 0 and W_max = cwnd at its start; W_est is set to that window too.
+   */
+  protected override onPersistentCongestion(): void {
+    this.#epochStart = undefined;
+    this.#resetOnNextEpoch = true;
   }
 
   /** RFC 9438 §4.6 and §4.7, inside RFC 9002 B.6's recovery rule. */

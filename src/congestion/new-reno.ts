@@ -63,21 +63,6 @@ export class NewReno extends WindowedController {
     }
   }
 
-  /** RFC 9002 B.8 OnPacketsLost (persistent congestion established by the caller, §7.6.2). */
-  onPacketsLost(now: Instant, lost: readonly CongestionPacket[], persistentCongestion: boolean): void {
-    if (lost.length === 0) return;
-    this.pristine = false;
-    let sentTimeOfLastLoss = lost[0]!.timeSent;
-    for (const p of lost) if (p.timeSent > sentTimeOfLastLoss) sentTimeOfLastLoss = p.timeSent;
-    this.onCongestionEvent(now, sentTimeOfLastLoss);
-    if (persistentCongestion) {
-      // RFC 9002 §7.6.2: "the sender's congestion window MUST be reduced to the minimum
-      // congestion window (kMinimumWindow)".
-      this.cwnd = kMinimumWindow(this.maxDatagramSize);
-      this.recovery.reset();
-    }
-  }
-
   /** RFC 9002 B.6 OnCongestionEvent. */
   protected onCongestionEvent(now: Instant, sentTime: Instant): void {
     // RFC 9002 §7.3.2: "during a recovery period, the congestion window does not change in

@@ -61,7 +61,23 @@ export abstract class WindowedController implements CongestionController {
 
   abstract onPacketsAcked(now: Instant, acked: readonly CongestionPacket[], rtt: RttSample, appLimited: boolean): void;
 
-  abstract onPacketsLost(now: Instant, lost: readonly CongestionPacket[], persistentCongestion: boolean): void;
+  /**
+   * RFC 9002 B.8 OnPacketsLost: one congestion event for the newest lost packet's send time; on
+   * persistent congestion (established by the caller, §7.6.2) "the sender's congestion window MUST
+   * be reduced to the minimum congestion window (kMinimumWindow)", and the recovery period ends.
+   */
+  onPacketsLost(now: Instant, lost: readonly CongestionPacket[], persistentCongestion: boolean): void {
+    if (lost.length === 0) return;
+    this.pristine = false;
+    let sentTimeOfLastLoss = lost[0]!.timeSent;
+    for (const p of lost) if (p.timeSent > sentTimeOfLastLoss) sentTimeOfLastLoss = p.timeSent;
+    this.onCongestionEvent(now, sentTimeOfLastLoss);
+    if (persistentCongestion) {
+      this.cwnd = kMinimumWindow(this.maxDatagramSize);
+      this.recovery.reset();
+      this.onPersistentCongestion();
+    }
+  }
 
   /** RFC 9002 B.7 ProcessECN: a new CE mark is a congestion event for the packet's send time. */
   onEcnCongestion(now: Instant, timeSent: Instant): void {
@@ -87,6 +103,9 @@ export abstract class WindowedController implements CongestionController {
 
   /** RFC 9002 B.6 OnCongestionEvent, with the controller's own reduction. */
   protected abstract onCongestionEvent(now: Instant, sentTime: Instant): void;
+
+  /** After persistent congestion collapsed the window: the controller's own state (default: none). */
+  protected onPersistentCongestion(): void {}
 
   /** RFC 9002 §7.2 kInitialWindow (or the configured one), never below kMinimumWindow. */
   protected initialWindow(): number {
