@@ -3,16 +3,33 @@
 # (interop/runner, `npm run interop`) needs, from Debian packages only, and build the quic-go
 # endpoint offline. Idempotent: when everything is present it only checks and exits (~1 s).
 #
-#   apt:  golang-go (Go 1.19) + golang-github-lucas-clemente-quic-go-dev (quic-go 0.29), tshark
-#         (capture/decode), openssl (runner cert chains), ngtcp2-client/ngtcp2-server (gtlsclient /
-#         gtlsserver: h3-only peers, used for the http3 test via ngtcp2-endpoint.sh), chromium only
-#         with WITH_CHROMIUM=1
+#   apt (system, bookworm): tshark (capture/decode), openssl (runner cert chains), ngtcp2-client /
+#         ngtcp2-server (gtlsclient / gtlsserver: h3-only peers, used for the http3 test via
+#         ngtcp2-endpoint.sh), chromium only with WITH_CHROMIUM=1
+#   trixie (private, never installed): quic-go 0.50.1 (golang-github-lucas-clemente-quic-go-dev) and
+#         Go 1.24 (golang-1.24-go, golang-1.24-src) plus the Go source packages the endpoint's import
+#         graph needs, fetched with a private apt configuration under $PEERS_DIR/trixie (own
+#         sources list naming trixie main on the system's mirror, own state/cache/status, no system
+#         apt.conf.d hooks; InRelease verified against the system's debian-archive-keyring.gpg, which
+#         in bookworm's debian-archive-keyring 2023.3+deb12u2 already holds the trixie keys) and
+#         unpacked with `dpkg -x` into $PEERS_DIR/trixie-root. Nothing is installed into the system:
+#         /etc/apt, /var/lib/dpkg and /usr/share/gocode are untouched.
 #   bin:  $PEERS_DIR/bin/qgo-interop, built in GOPATH mode from interop/peers/go/qgo-interop/main.go
-#         inside a copy of Debian's quic-go tree (the keyupdate client sets
-#         internal/handshake.KeyUpdateInterval, which only code under the quic-go tree may import)
+#         inside a copy of trixie's quic-go tree (github.com/quic-go/quic-go/interop/qgo-interop:
+#         the keyupdate client sets internal/handshake.FirstKeyUpdateInterval and chacha20 calls
+#         internal/qtls.SetCipherSuite, which only code under the quic-go tree may import), with
+#         trixie's Go 1.24 as GOROOT.
+#
+# Which trixie packages: the toolchain, the quic-go -dev package, and each further package that a
+# non-standard import of the endpoint's import graph (`go list -e -deps`) is missing, named by
+# Debian's Go naming rule (golang.org/x/text -> golang-golang-x-text-dev, github.com/a/b ->
+# golang-github-a-b-dev, virtual names resolved to their provider) and accepted only if it is in
+# quic-go -dev's recursive Depends closure (the full closure is > 60 packages, ~700 MB, mostly
+# prometheus/grpc/cloud SDKs that the endpoint never imports).
 #
 # Usage: bash interop/peers/setup.sh        Env: PEERS_DIR=/tmp/quic-multistream-peers WITH_CHROMIUM=0
-# `apt-get update` runs only when a package is missing. Prints the peer versions at the end.
+# `apt-get update` (system or private) runs only when a package is missing. Prints the peer
+# versions at the end ($PEERS_DIR/versions.txt, read by the runner).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 P=${PEERS_DIR:-/tmp/quic-multistream-peers}
@@ -22,8 +39,8 @@ SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 log() { echo "[interop-peers] $*" >&2; }
 mkdir -p "$P/bin" "$P/logs"
 
-# ---------------------------------------------------------------- 1. apt packages (only if missing)
-PKGS="golang-go golang-github-lucas-clemente-quic-go-dev tshark openssl ngtcp2-client ngtcp2-server"
+# ---------------------------------------------------------------- 1. system apt packages (only if missing)
+PKGS="tshark openssl ngtcp2-client ngtcp2-server"
 [ "$WITH_CHROMIUM" = 1 ] && PKGS="$PKGS chromium"
 missing=""
 for p in $PKGS; do
@@ -37,26 +54,163 @@ if [ -n "$missing" ]; then
   $SUDO apt-get install -y -qq $missing > "$P/logs/apt-install.log" 2>&1 || { tail -20 "$P/logs/apt-install.log"; exit 1; }
 fi
 
-# ---------------------------------------------------------------- 2. quic-go endpoint (offline build)
-QGO_VERSION=$(dpkg-query -W -f='${Version}' golang-github-lucas-clemente-quic-go-dev)
-GO_VERSION=$(go version | cut -d' ' -f3)
+# ---------------------------------------------------------------- 2. trixie quic-go + Go into a private root
+SUITE=trixie
+QGO_PKG=golang-github-lucas-clemente-quic-go-dev
+GO_MINOR=1.24
+TOOLCHAIN_PKGS="golang-$GO_MINOR-go golang-$GO_MINOR-src"
+T="$P/$SUITE"                      # private apt configuration, state, cache and downloaded .debs
+ROOT="$P/$SUITE-root"              # dpkg -x target
+MANIFEST="$ROOT/.packages"         # "package version" of every .deb unpacked into ROOT
+GOROOT_T="$ROOT/usr/lib/go-$GO_MINOR"
+GOCODE_T="$ROOT/usr/share/gocode"
+QGO_IMPORT=github.com/quic-go/quic-go
 SRC="$HERE/go/qgo-interop/main.go"
-STAMP="$P/bin/qgo-interop.stamp"
-WANT="$QGO_VERSION $GO_VERSION $(sha256sum "$SRC" | cut -c1-16)"
-if [ ! -x "$P/bin/qgo-interop" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; then
-  log "building qgo-interop (quic-go $QGO_VERSION, $GO_VERSION)"
-  TREE="$P/go/src/github.com/lucas-clemente/quic-go"
-  rm -rf "$P/go/src"
+GP="$P/go"                         # private GOPATH: a copy of the quic-go tree + our endpoint
+TREE="$GP/src/$QGO_IMPORT"
+
+# apt with nothing of the system's apt configuration: APT_CONFIG names our own main file, which
+# points Dir::Etc::Parts (system apt.conf.d: update hooks, packagekit, appstream) at an empty dir.
+tapt_setup() {
+  mkdir -p "$T/etc/apt.conf.d" "$T/etc/preferences.d" "$T/etc/sources.list.d" "$T/etc/trusted.gpg.d" \
+    "$T/state/lists/partial" "$T/cache/archives/partial" "$T/debs"
+  [ -f "$T/state/status" ] || : > "$T/state/status"
+  local mirror keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+  # The system's Debian mirror, read at run time (first URIs: line of the bookworm deb822 source).
+  mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+  [ -n "$mirror" ] || { log "no URIs: line in /etc/apt/sources.list.d/debian.sources"; exit 1; }
+  [ -r "$keyring" ] || { log "missing $keyring (package debian-archive-keyring)"; exit 1; }
+  echo "deb [signed-by=$keyring] $mirror $SUITE main" > "$T/etc/sources.list"
+  cat > "$T/etc/apt.conf" <<EOF
+Dir::Etc::main "$T/etc/apt.conf";
+Dir::Etc::Parts "$T/etc/apt.conf.d";
+Dir::Etc::SourceList "$T/etc/sources.list";
+Dir::Etc::SourceParts "$T/etc/sources.list.d";
+Dir::Etc::Preferences "$T/etc/preferences";
+Dir::Etc::PreferencesParts "$T/etc/preferences.d";
+Dir::Etc::Trusted "$T/etc/trusted.gpg";
+Dir::Etc::TrustedParts "$T/etc/trusted.gpg.d";
+Dir::State "$T/state";
+Dir::State::Lists "$T/state/lists";
+Dir::State::status "$T/state/status";
+Dir::Cache "$T/cache";
+Dir::Cache::archives "$T/cache/archives";
+Dir::Log "$T/log";
+APT::Architecture "$(dpkg --print-architecture)";
+APT::Architectures { "$(dpkg --print-architecture)"; };
+APT::Sandbox::User "root";
+Acquire::Languages "none";
+Debug::NoLocking "true";
+EOF
+}
+tapt() { APT_CONFIG="$T/etc/apt.conf" apt-get -q "$@"; }
+tcache() { APT_CONFIG="$T/etc/apt.conf" apt-cache "$@"; }
+
+# fetch PKG...: `apt-get download` (hashes checked against the signed index) and `dpkg -x` into ROOT.
+fetch() {
+  local p deb ver arch
+  for p in "$@"; do
+    read -r ver arch < <(tcache show --no-all-versions "$p" 2>/dev/null |
+      awk '/^Version:/ { v = $2 } /^Architecture:/ { a = $2 } END { print v, a }')
+    [ -n "$ver" ] || { log "$SUITE has no package $p"; exit 1; }
+    grep -qxF "$p $ver" "$MANIFEST" 2>/dev/null && continue
+    deb="$T/debs/${p}_${ver//:/%3a}_$arch.deb"   # apt-get download's file name (epoch colon escaped)
+    [ -f "$deb" ] || (cd "$T/debs" && tapt download "$p" >> "$P/logs/trixie-apt.log" 2>&1) ||
+      { tail -5 "$P/logs/trixie-apt.log"; exit 1; }
+    [ -f "$deb" ] || { log "apt-get download $p did not produce $deb"; exit 1; }
+    log "  $p $ver ($(du -k "$deb" | cut -f1) KiB)"
+    dpkg -x "$deb" "$ROOT"
+    echo "$p $ver" >> "$MANIFEST"
+  done
+}
+
+# The endpoint's tree: trixie's quic-go + our main.go at interop/qgo-interop.
+make_tree() {
+  rm -rf "$GP/src"
   mkdir -p "$(dirname "$TREE")"
-  cp -r /usr/share/gocode/src/github.com/lucas-clemente/quic-go "$TREE"
+  cp -r "$GOCODE_T/src/$QGO_IMPORT" "$TREE"
   mkdir -p "$TREE/interop/qgo-interop"
   cp "$SRC" "$TREE/interop/qgo-interop/main.go"
-  (cd "$TREE/interop/qgo-interop" && GO111MODULE=off GOPATH="$P/go:/usr/share/gocode" GOCACHE="$P/go/cache" \
-     GOFLAGS= GOPROXY=off timeout 600 go build -o "$P/bin/qgo-interop" .)
-  echo "$WANT" > "$STAMP"
+}
+goenv() {
+  env GO111MODULE=off GOPATH="$GP:$GOCODE_T" GOROOT="$GOROOT_T" GOTOOLCHAIN=local GOPROXY=off GOFLAGS= \
+    GOCACHE="$GP/cache" GOENV=off GOTELEMETRY=off PATH="$GOROOT_T/bin:$PATH" "$@"
+}
+# Non-standard import paths of the endpoint's graph that GOPATH cannot find.
+missing_imports() {
+  (cd "$TREE/interop/qgo-interop" && goenv go list -e -deps \
+     -f '{{if and (not .Standard) .Error}}{{.ImportPath}}{{end}}' . 2>/dev/null) | sort -u
+}
+# Debian's Go naming rule: the repository root of an import path -> golang-<host-ish>-<owner>-<repo>-dev.
+debian_name() {
+  local ip=$1
+  case "$ip" in
+    golang.org/x/*) ip=${ip#golang.org/x/}; echo "golang-golang-x-${ip%%/*}-dev" ;;
+    github.com/*)   ip=${ip#github.com/}; local o=${ip%%/*} r=${ip#*/}; r=${r%%/*}
+                    echo "golang-github-${o,,}-${r,,}-dev" | tr '_' '-' ;;
+    gopkg.in/*)     ip=${ip#gopkg.in/}; echo "golang-gopkg-${ip%%/*}-dev" ;;
+    *)              echo "" ;;
+  esac
+}
+
+# ROOT is complete once the import loop below found nothing missing (marker written last).
+root_ok() { [ -f "$ROOT/.complete" ] && [ -x "$GOROOT_T/bin/go" ] && [ -d "$GOCODE_T/src/$QGO_IMPORT" ]; }
+
+if ! root_ok; then
+  t0=$(date +%s)
+  tapt_setup
+  if ! tcache show "$QGO_PKG" > /dev/null 2>&1; then
+    log "apt-get update ($SUITE main, private configuration in $T)"
+    tapt update > "$P/logs/trixie-apt.log" 2>&1 || {
+      tail -20 "$P/logs/trixie-apt.log"
+      log "private apt update failed; if the signature is not verifiable, the system keyring lacks the $SUITE keys (needs debian-archive-keyring >= 2023.3+deb12u2)"
+      exit 1; }
+  fi
+  mkdir -p "$ROOT"
+  log "fetching $SUITE packages into $ROOT:"
+  fetch $TOOLCHAIN_PKGS "$QGO_PKG"
+  # quic-go -dev's recursive Depends closure (real packages), and virtual name -> provider.
+  closure=$(tcache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks --no-replaces \
+              --no-enhances "$QGO_PKG" | awk '/^[^ <]/ { print $1 }' | sort -u)
+  providers=$(tcache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks --no-replaces \
+              --no-enhances "$QGO_PKG" | awk '/^  [A-Za-z]*Depends: </ { v = $2; gsub(/[<>]/, "", v); next }
+                                              /^    [^ ]/ && v != "" { print v, $1; v = ""; next } { v = "" }' | sort -u)
+  make_tree
+  for round in 1 2 3 4 5 6 7 8 9 10; do
+    need=""
+    for ip in $(missing_imports); do
+      d=$(debian_name "$ip")
+      prov=$(awk -v v="$d" '$1 == v { print $2; exit }' <<< "$providers")
+      [ -n "$prov" ] && d=$prov
+      if [ -z "$d" ] || ! grep -qx "$d" <<< "$closure"; then
+        log "import $ip: no package ${d:-?} in $QGO_PKG's Depends closure"; exit 1
+      fi
+      case " $need " in *" $d "*) ;; *) need="$need $d" ;; esac
+    done
+    [ -z "$need" ] && break
+    fetch $need
+    make_tree
+  done
+  [ -z "$(missing_imports)" ] || { log "still missing imports: $(missing_imports | tr '\n' ' ')"; exit 1; }
+  date -u +%FT%TZ > "$ROOT/.complete"
+  log "trixie root ready: $(wc -l < "$MANIFEST") packages, $(du -sh "$T/debs" | cut -f1) of .debs, $(du -sh "$ROOT" | cut -f1) unpacked, $(( $(date +%s) - t0 )) s"
 fi
 
-# ---------------------------------------------------------------- 3. versions (read by the runner)
+# ---------------------------------------------------------------- 3. quic-go endpoint (offline build)
+QGO_VERSION=$(awk -v p="$QGO_PKG" '$1 == p { v = $2 } END { print v }' "$MANIFEST")
+GO_VERSION=$(goenv go version | cut -d' ' -f3)
+STAMP="$P/bin/qgo-interop.stamp"
+WANT="$QGO_VERSION $GO_VERSION $(sha256sum "$SRC" "$MANIFEST" | cut -c1-16 | tr '\n' ' ')"
+if [ ! -x "$P/bin/qgo-interop" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; then
+  log "building qgo-interop (quic-go $QGO_VERSION, $GO_VERSION)"
+  t0=$(date +%s)
+  make_tree
+  (cd "$TREE/interop/qgo-interop" && goenv timeout 900 go build -o "$P/bin/qgo-interop" .)
+  echo "$WANT" > "$STAMP"
+  log "built in $(( $(date +%s) - t0 )) s"
+fi
+
+# ---------------------------------------------------------------- 4. versions (read by the runner)
 {
   echo "quic-go $QGO_VERSION ($GO_VERSION)"
   echo "ngtcp2 $(dpkg-query -W -f='${Version}' ngtcp2-client) (gtlsclient/gtlsserver, h3 only)"

@@ -4,6 +4,8 @@
  * in some migrations (e.g. a peer with zero-length connection IDs seen on a new 4-tuple, or a new
  * connection ID it has not learnt), so the "PATH_CHALLENGE in the first packet on a new path"
  * check (rebind-*, connectionmigration) falls back to the matching `quic:packet_sent` event.
+ * quic-go (0.50: qlog_version 0.3) names it `transport:packet_sent` and gives `reference_time` as a
+ * number (ms since the epoch) instead of `{ epoch: <RFC 3339> }`; both forms are read.
  *
  * Only `packet_sent` events are read: the wall-clock time (the trace's reference epoch plus the
  * event's relative time), the packet's encoded length (`raw.length`), its type and frame types.
@@ -28,7 +30,7 @@ export interface QlogPacketSent {
 }
 
 interface Record_ {
-  trace?: { common_fields?: { reference_time?: { epoch?: string } } };
+  trace?: { common_fields?: { reference_time?: number | { epoch?: string } } };
   time?: number;
   name?: string;
   data?: { header?: { packet_type?: string; packet_number?: number }; frames?: { frame_type?: string; data?: string }[]; raw?: { length?: number } };
@@ -47,9 +49,10 @@ export function parseQlogPacketsSent(text: string, file = ''): QlogPacketSent[] 
     } catch {
       continue;
     }
-    const e = r.trace?.common_fields?.reference_time?.epoch;
-    if (e !== undefined) epoch = Date.parse(e);
-    if (r.name !== 'quic:packet_sent' || r.time === undefined || r.data?.header === undefined) continue;
+    const ref = r.trace?.common_fields?.reference_time;
+    if (typeof ref === 'number') epoch = ref;
+    else if (ref?.epoch !== undefined) epoch = Date.parse(ref.epoch);
+    if ((r.name !== 'quic:packet_sent' && r.name !== 'transport:packet_sent') || r.time === undefined || r.data?.header === undefined) continue;
     out.push({
       timeMs: epoch + r.time,
       length: r.data.raw?.length,

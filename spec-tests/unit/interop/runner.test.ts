@@ -157,6 +157,17 @@ describe('INTEROP-RUNNER §3: checks', () => {
     expect(checkPathValidation(withQlog(qlog('path_challenge', '30ef', 500)))).toMatchObject({ ok: false, reason: expect.stringContaining('no server qlog packet_sent matches') });
   });
 
+  it('RFC 9000 §9.3 / INTEROP-RUNNER §3 rebind: quic-go 0.50 qlog (qlog 0.3: numeric reference_time, transport:packet_sent) is read too', () => {
+    const text = [
+      '\x1e{"qlog_version":"0.3","trace":{"common_fields":{"reference_time":1700000000000}}}',
+      '\x1e{"time":12.5,"name":"transport:packet_sent","data":{"header":{"packet_type":"1RTT","packet_number":7},"frames":[{"frame_type":"path_challenge","data":"0102"}],"raw":{"length":1252}}}',
+      '\x1e{"time":13,"name":"transport:packet_received","data":{"header":{"packet_type":"1RTT","packet_number":9}}}',
+    ].join('\n');
+    const sent = parseQlogPacketsSent(text);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ timeMs: 1700000000012.5, length: 1252, packetNumber: 7, pathChallenges: ['0102'] });
+  });
+
   it('RFC 9000 §9.6 / INTEROP-RUNNER §3 connectionmigration: the preferred-address relay and server ports join the traces', () => {
     const layout = { relayPort: RELAY, serverPort: SERVER, preferred: { relayPort: 5001, serverPort: 4434 } };
     const at = (src: number, dst: number): string => line({ 'frame.number': '1', 'udp.srcport': String(src), 'udp.dstport': String(dst), 'quic.header_form': '0' });
