@@ -101,7 +101,7 @@ function row(group: string, name: string, value: number, unit: string, baselineN
 }
 
 async function withServer<T>(args: Record<string, string | number | boolean | undefined>, flags: PeerFlags, fn: (ready: Ready, server: Peer) => Promise<T>): Promise<T> {
-  const server = startPeer('quic-server', args, flags);
+  const server = await startPeer('quic-server', args, flags);
   try {
     const ready = await server.next<Ready>('ready', 60_000);
     return await fn(ready, server);
@@ -111,7 +111,7 @@ async function withServer<T>(args: Record<string, string | number | boolean | un
 }
 
 async function client<T>(role: string, args: Record<string, string | number | boolean | undefined>, flags: PeerFlags = {}, timeoutMs = 600_000): Promise<T> {
-  const p = startPeer(role, args, flags);
+  const p = await startPeer(role, args, flags);
   try {
     const line = await p.next<{ result: T }>('result', timeoutMs);
     await exited(p);
@@ -121,14 +121,22 @@ async function client<T>(role: string, args: Record<string, string | number | bo
   }
 }
 
-/** Raw dgram blast: Mbit/s of datagrams the receiver counted. */
-export async function rawThroughput(size: number, ms: number): Promise<{ mbit: number; count: number; bytes: number; ms: number; sent: number; writtenOffAsLost: number }> {
-  const recv = startPeer('dgram-recv', {});
+/** CPU time per datagram in µs (what a shared machine's load does not change much, unlike rates). */
+function usPer(cpuMs: number, datagrams: number): number {
+  return datagrams > 0 ? (cpuMs * 1000) / datagrams : Number.NaN;
+}
+
+/** Raw dgram blast: Mbit/s of datagrams the receiver counted, and each side's CPU µs per datagram. */
+export async function rawThroughput(size: number, ms: number): Promise<{ mbit: number; count: number; bytes: number; ms: number; sent: number; writtenOffAsLost: number; senderCpuUs: number; receiverCpuUs: number }> {
+  const recv = await startPeer('dgram-recv', {});
   try {
     const { port } = await recv.next<{ port: number }>('ready', 60_000);
-    const sender = await client<{ sent: number; writtenOffAsLost: number }>('dgram-send', { port, size, ms, window: 128 });
-    const r = (await recv.next<{ result: { count: number; bytes: number; ms: number } }>('result', 30_000)).result;
-    return { mbit: mbit(r.bytes, r.ms), ...r, sent: sender.sent, writtenOffAsLost: sender.writtenOffAsLost };
+    const sender = await client<{ sent: number; writtenOffAsLost: number; cpuMs: number }>('dgram-send', { port, size, ms, window: 128 });
+    const r = (await recv.next<{ result: { count: number; bytes: number; ms: number; cpuMs: number } }>('result', 30_000)).result;
+    return {
+      mbit: mbit(r.bytes, r.ms), count: r.count, bytes: r.bytes, ms: r.ms, sent: sender.sent, writtenOffAsLost: sender.writtenOffAsLost,
+      senderCpuUs: usPer(sender.cpuMs, sender.sent), receiverCpuUs: usPer(r.cpuMs, r.count),
+    };
   } finally {
     await recv.stop();
   }
@@ -136,7 +144,7 @@ export async function rawThroughput(size: number, ms: number): Promise<{ mbit: n
 
 /** Raw dgram ping-pong: round trips per second and per-round-trip latency. */
 export async function rawPingPong(size: number, ms: number): Promise<{ rate: number; count: number; ms: number; resent: number }> {
-  const echo = startPeer('dgram-echo', {});
+  const echo = await startPeer('dgram-echo', {});
   try {
     const { port } = await echo.next<{ port: number }>('ready', 60_000);
     const r = await client<{ count: number; ms: number; resent: number }>('dgram-ping', { port, size, ms });
@@ -151,18 +159,31 @@ interface BulkResult {
   counted: number;
   handshakeMs: number;
   ms: number;
+  /** The client's CPU time during the transfer. */
+  cpuMs: number;
   pmtu: number;
   stats: Record<string, unknown>;
 }
 
-/** Our bulk upload: one connection, one stream, `bytes` bytes, separate server and client processes. */
-export async function quicThroughput(bytes: number, maxDatagram: number | undefined, profileDir?: string): Promise<BulkResult & { mbit: number }> {
+/**
+ * Our bulk upload: one connection, one stream, `bytes` bytes, separate server and client processes.
+ * `senderCpuUs` is the client's CPU time per datagram it sent during the transfer; `receiverCpuUs`
+ * the server's CPU time (handshake included) per datagram the client sent.
+ */
+export async function quicThroughput(bytes: number, maxDatagram: number | undefined, profileDir?: string): Promise<BulkResult & { mbit: number; senderCpuUs: number; receiverCpuUs: number }> {
   const common = { 'big-windows': true, 'max-dgram': maxDatagram };
   const prof = (side: string): string | undefined => (profileDir === undefined ? undefined : join(profileDir, `${side}-${maxDatagram ?? 1452}.cpuprofile`));
-  return withServer({ ...common, 'profile-out': prof('server') }, {}, async (ready) => {
+  return withServer({ ...common, 'profile-out': prof('server') }, {}, async (ready, server) => {
+    const serverCpu = async (): Promise<number> => {
+      server.send('cpu');
+      return (await server.next<{ cpuMs: number }>('cpuMs')).cpuMs;
+    };
+    const cpu0 = await serverCpu();
     const r = await client<BulkResult>('quic-bulk', { ...common, port: ready.port, sha256: ready.sha256, bytes, 'profile-out': prof('client') });
+    const serverCpuMs = (await serverCpu()) - cpu0;
     if (r.counted !== bytes) throw new Error(`server counted ${r.counted} of ${bytes} bytes`);
-    return { ...r, mbit: mbit(r.bytes, r.ms) };
+    const packets = Number(r.stats.packetsSent);
+    return { ...r, mbit: mbit(r.bytes, r.ms), senderCpuUs: usPer(r.cpuMs, packets), receiverCpuUs: usPer(serverCpuMs, packets) };
   });
 }
 
@@ -220,10 +241,14 @@ async function throughputGroup(c: LoopbackConfig, out: LoopbackRow[]): Promise<v
   for (const size of sizes) {
     c.log?.(`throughput: raw dgram ${size} B for ${c.rawMs} ms`);
     const raw = await rawThroughput(size, c.rawMs);
-    out.push(row(g, `raw node:dgram ${size} B datagrams, window 128`, raw.mbit, 'Mbit/s', undefined, undefined, { count: raw.count, sent: raw.sent, writtenOffAsLost: raw.writtenOffAsLost, ms: raw.ms }));
+    out.push(row(g, `raw node:dgram ${size} B datagrams, window 128`, raw.mbit, 'Mbit/s', undefined, undefined, { count: raw.count, sent: raw.sent, writtenOffAsLost: raw.writtenOffAsLost, ms: raw.ms, senderCpuUs: raw.senderCpuUs, receiverCpuUs: raw.receiverCpuUs }));
     c.log?.(`throughput: QUIC ${mb} MB at max datagram ${size}`);
     const q = await quicThroughput(c.bulkBytes, size === 1452 ? undefined : size);
-    out.push(row(g, `QUIC ${mb} MB upload, max datagram ${size} (PMTU reached ${q.pmtu})`, q.mbit, 'Mbit/s', `raw node:dgram ${size} B`, raw.mbit, { ms: q.ms, handshakeMs: q.handshakeMs, stats: q.stats }));
+    out.push(row(g, `QUIC ${mb} MB upload, max datagram ${size} (PMTU reached ${q.pmtu})`, q.mbit, 'Mbit/s', `raw node:dgram ${size} B`, raw.mbit, { ms: q.ms, handshakeMs: q.handshakeMs, cpuMs: q.cpuMs, stats: q.stats }));
+    // CPU time per datagram: steadier than rates on a shared machine (a busy neighbour slows both
+    // processes' wall clock, not the work each datagram costs). The ratio here is cost, lower is better.
+    out.push(row(g, `  sender CPU per datagram, QUIC client (max datagram ${size})`, q.senderCpuUs, 'µs', `raw dgram sender ${size} B`, raw.senderCpuUs));
+    out.push(row(g, `  receiver CPU per datagram, QUIC server (max datagram ${size})`, q.receiverCpuUs, 'µs', `raw dgram receiver ${size} B`, raw.receiverCpuUs));
     if (size === 1452 && c.profileDir !== undefined) {
       // A separate run under the sampling profiler (it slows the process): its rate is not a measurement.
       c.log?.(`throughput: QUIC ${mb} MB at 1452 under the CPU profiler (${c.profileDir})`);
@@ -295,7 +320,7 @@ async function memoryGroup(c: LoopbackConfig, out: LoopbackRow[]): Promise<void>
     await withServer(args, { exposeGc: true }, async (ready, server) => {
       server.send('mem');
       const before = (await server.next<{ mem: Record<string, number> }>('mem')).mem;
-      const cl = startPeer('quic-idle', { ...args, port: ready.port, sha256: ready.sha256, n, batch: 100, 'max-ms': c.idleMaxMs }, { maxOldSpaceMb: 8192 });
+      const cl = await startPeer('quic-idle', { ...args, port: ready.port, sha256: ready.sha256, n, batch: 100, 'max-ms': c.idleMaxMs }, { maxOldSpaceMb: 8192 });
       try {
         const r = (await cl.next<{ result: { opened: number; failed: number; firstError?: string; ms: number } }>('result', c.idleMaxMs + 120_000)).result;
         await new Promise((resolve) => setTimeout(resolve, 500)); // let the last handshakes' acks settle

@@ -1,9 +1,10 @@
 /**
- * One side of a loopback benchmark, run as its own process (`node --import tsx bench/loopback/peer.ts
- * <role> [--key value ...]`) so that client and server never share an event loop or a core's
+ * One side of a loopback benchmark, run as its own process (compiled by spawn.ts: `node
+ * <tmp>/out/bench/loopback/peer.js <role> [--key value ...]`; or `node --import tsx
+ * bench/loopback/peer.ts ...`) so that client and server never share an event loop or a core's
  * time slice by construction. Every role prints JSON lines on stdout: first `{"ready":...}` (servers,
  * with the port), then `{"result":...}`. Servers also read commands from stdin: `mem` (print the
- * process's memory after a full GC: needs --expose-gc) and `quit`.
+ * process's memory after a full GC: needs --expose-gc), `cpu` (print the CPU time used so far) and `quit`.
  *
  * QUIC roles use the public API (src/api): `QuicServer` with a generated self-signed certificate
  * that clients pin by SHA-256, answering every bidirectional stream with the raw echo protocol of
@@ -71,7 +72,7 @@ let profiler: Session | undefined;
 
 /**
  * Starts the V8 sampling profiler (100 µs interval) when --profile-out is set: called once the
- * process has loaded its modules, so the profile holds the measured work, not tsx's compilation.
+ * process has loaded its modules, so the profile holds the measured work, not module loading.
  */
 async function startProfile(): Promise<void> {
   if (values['profile-out'] === undefined || profiler !== undefined) return;
@@ -93,6 +94,12 @@ async function stopProfile(): Promise<void> {
   const res = await new Promise<{ profile: unknown }>((resolve, reject) => s.post('Profiler.stop', (err, r) => (err ? reject(err) : resolve(r as { profile: unknown }))));
   writeFileSync(file, JSON.stringify(res.profile));
   s.disconnect();
+}
+
+/** CPU time (user + system) this process used so far, in ms. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
 function memory(): Record<string, number> {
@@ -123,6 +130,7 @@ async function quicServer(): Promise<void> {
   })().catch(() => undefined);
   onStdin({
     mem: () => emit({ mem: memory(), connections: server.stats().connections, stats: server.stats() }),
+    cpu: () => emit({ cpuMs: cpuMs() }),
     quit: async () => {
       await stopProfile();
       process.exit(0);
@@ -138,12 +146,14 @@ async function quicBulk(): Promise<void> {
   const conn = await connectPinned();
   await startProfile();
   const t1 = now();
+  const c1 = cpuMs();
   const bytes = num('bytes');
   const counted = await rawBulkUpload(conn, bytes);
   const t2 = now();
+  const c2 = cpuMs();
   await stopProfile();
   const st = conn.stats() as unknown as Record<string, unknown>;
-  emit({ result: { bytes, counted, handshakeMs: t1 - t0, ms: t2 - t1, pmtu: st.pmtu, stats: st } });
+  emit({ result: { bytes, counted, handshakeMs: t1 - t0, ms: t2 - t1, cpuMs: c2 - c1, pmtu: st.pmtu, stats: st } });
   await conn.close(0, 'done').catch(() => undefined);
   process.exit(0);
 }
@@ -239,7 +249,7 @@ function bindUdp(port: number): Promise<dgram.Socket> {
 /**
  * Raw receiver: counts data datagrams (first byte 0), acknowledges every 16th with the total
  * received so far (4 bytes), and at the first 'done' datagram (first byte 1) prints what it counted
- * between the first and the last data datagram.
+ * between the first and the last data datagram, and the CPU time it used since the first.
  */
 async function dgramRecv(): Promise<void> {
   const ack = Buffer.alloc(4);
@@ -248,10 +258,14 @@ async function dgramRecv(): Promise<void> {
   let first = 0;
   let last = 0;
   let reported = false;
+  let cpu0 = 0;
   const sock = await bindUdp(num('port'));
   sock.on('message', (msg, rinfo) => {
     if (msg[0] === 0) {
-      if (count === 0) first = now();
+      if (count === 0) {
+        first = now();
+        cpu0 = cpuMs();
+      }
       last = now();
       count++;
       bytes += msg.length;
@@ -261,7 +275,7 @@ async function dgramRecv(): Promise<void> {
       }
     } else if (!reported) {
       reported = true;
-      emit({ result: { count, bytes, ms: last - first } });
+      emit({ result: { count, bytes, ms: last - first, cpuMs: cpuMs() - cpu0 } });
       setTimeout(() => process.exit(0), 50);
     }
   });
@@ -271,7 +285,7 @@ async function dgramRecv(): Promise<void> {
 /**
  * Raw sender: keeps at most `window` datagrams beyond the receiver's last acknowledged count in
  * flight; when no acknowledgement arrives for 20 ms, the outstanding ones are written off as lost
- * and the window reopens. Runs for `ms`, then sends 'done'.
+ * and the window reopens. Runs for `ms` (and reports the CPU time it used), then sends 'done'.
  */
 async function dgramSend(): Promise<void> {
   const port = num('port');
@@ -305,13 +319,15 @@ async function dgramSend(): Promise<void> {
       pump();
     }
   }, 5);
+  const cpu0 = cpuMs();
   pump();
   await new Promise((r) => setTimeout(r, num('ms')));
   stop = true;
+  const cpu = cpuMs() - cpu0;
   clearInterval(stall);
   await new Promise((r) => setTimeout(r, 30));
   for (let i = 0; i < 5; i++) sock.send(Buffer.of(1), port, HOST);
-  emit({ result: { sent, acked, writtenOffAsLost: lost } });
+  emit({ result: { sent, acked, writtenOffAsLost: lost, cpuMs: cpu } });
   setTimeout(() => process.exit(0), 50);
 }
 

@@ -36,7 +36,10 @@ export interface TransportOptions {
   readonly keyLogFile?: string;
   /** Write one qlog file (JSON-SEQ, `<odcid-hex>_<role>.sqlog`) per connection into this folder. */
   readonly qlogDir?: string;
-  /** Kernel socket buffer sizes. */
+  /**
+   * Kernel socket buffer sizes (SO_RCVBUF, SO_SNDBUF) in bytes. The receive buffer defaults to 7 MiB
+   * (DEFAULT_RECV_BUFFER_SIZE), capped by the system (Linux: net.core.rmem_max); the send buffer to the system's.
+   */
   readonly recvBufferSize?: number;
   readonly sendBufferSize?: number;
   /**

@@ -139,11 +139,19 @@ export class ClientDriver extends DriverLoop {
     return out;
   }
 
+  /** The path the last datagram arrived on, reused while its 4-tuple repeats (a NetworkPath is never mutated). */
+  private lastPath: NetworkPath | undefined;
+
   private receive(bytes: Uint8Array, remote: string, local: string): void {
     if (this.isStopped) return;
     this.trace?.datagramReceived?.(remote, bytes.length);
-    const now = monotonicNow();
-    this.guard(() => this.connection.handleDatagram(now, bytes, { local, remote }));
+    let path = this.lastPath;
+    if (path === undefined || path.remote !== remote || path.local !== local) this.lastPath = path = { local, remote };
+    try {
+      this.connection.handleDatagram(monotonicNow(), bytes, path);
+    } catch (e) {
+      this.coreError(e);
+    }
     this.wake();
   }
 
@@ -161,10 +169,11 @@ export class ClientDriver extends DriverLoop {
     let sent = 0;
     for (let t = conn.pollTransmit(now, this.sendArea()); t !== undefined; t = conn.pollTransmit(now, this.sendArea())) {
       // RFC 9000 §9: the datagram leaves from the socket its path names (the first one by default).
-      (this.sockets.get(t.path.local) ?? this.socket).send(this.takeSent(t.length), t.path.remote);
+      this.queueSend(this.sockets.get(t.path.local) ?? this.socket, this.takeSent(t.length), t.path.remote);
       this.trace?.datagramSent?.(t.path.remote, t.length);
       if (++sent >= MAX_SENDS_PER_FLUSH) break;
     }
+    this.sendQueued();
     this.drainEvents();
     if (conn.isClosed && conn.pollTimeout() === undefined) {
       this.stopLoop();

@@ -82,8 +82,11 @@ export class ServerDriver extends DriverLoop {
     if (this.isStopped) return;
     this.trace?.datagramReceived?.(remote, bytes.length);
     if (local !== '') this.preferredReceived.set(local, (this.preferredReceived.get(local) ?? 0) + 1);
-    const now = monotonicNow();
-    this.guard(() => this.endpoint.handleDatagram(now, bytes, remote, local));
+    try {
+      this.endpoint.handleDatagram(monotonicNow(), bytes, remote, local);
+    } catch (e) {
+      this.coreError(e);
+    }
     this.wake();
   }
 
@@ -101,10 +104,11 @@ export class ServerDriver extends DriverLoop {
     const ep = this.endpoint;
     for (let t = ep.pollTransmit(now, this.sendArea()); t !== undefined; t = ep.pollTransmit(now, this.sendArea())) {
       // RFC 9000 §9.6: a connection on a preferred address answers from that address's socket.
-      (this.preferredSockets.get(t.local) ?? this.socket).send(this.takeSent(t.length), t.remote);
+      this.queueSend(this.preferredSockets.get(t.local) ?? this.socket, this.takeSent(t.length), t.remote);
       this.trace?.datagramSent?.(t.remote, t.length);
       if (++sent >= MAX_SENDS_PER_FLUSH) break;
     }
+    this.sendQueued();
     this.drainEvents();
     return sent >= MAX_SENDS_PER_FLUSH;
   }

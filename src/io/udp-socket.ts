@@ -53,6 +53,15 @@ export async function resolveHost(host: string): Promise<{ address: string; fami
   return { address: r.address, family: r.family === 6 ? 6 : 4 };
 }
 
+/**
+ * The socket's `lookup`: every address this module hands to node:dgram is an IP literal (`bind`
+ * checks its host, `send` its parsed address), so it is returned as is. node:dgram otherwise runs
+ * dns.lookup (an isIP check and a process.nextTick) for every datagram sent on an unconnected socket.
+ */
+function literalLookup(address: string, _options: unknown, callback: (err: Error | null, address: string, family: number) => void): void {
+  callback(null, address, address.includes(':') ? 6 : 4);
+}
+
 /** Options of `UdpSocket.bind`. */
 export interface UdpSocketOptions {
   /** Address to bind: an IPv4 or IPv6 literal; "::" is dual-stack unless `ipv6Only`. Default "::". */
@@ -61,11 +70,23 @@ export interface UdpSocketOptions {
   readonly port?: number;
   /** For IPv6 binds: refuse IPv4-mapped traffic (default false: dual-stack). */
   readonly ipv6Only?: boolean;
-  /** SO_RCVBUF in bytes (default: the system's). */
+  /**
+   * SO_RCVBUF in bytes. Default: DEFAULT_RECV_BUFFER_SIZE, or as much of it as the system allows
+   * (Linux caps it at net.core.rmem_max, often 208 KiB: raise that sysctl for fast transfers). An
+   * explicit size that the system refuses throws from `bind`.
+   */
   readonly recvBufferSize?: number;
   /** SO_SNDBUF in bytes (default: the system's). */
   readonly sendBufferSize?: number;
 }
+
+/**
+ * SO_RCVBUF requested when `recvBufferSize` is not given: 7 MiB, as quic-go asks. The system's
+ * default (208 KiB on Linux, about 140 full-size datagrams) overflows while the process is busy
+ * sending a burst, and every overflow is a lost packet (the congestion controller then shrinks its
+ * window, RFC 9002 §7.3.2).
+ */
+export const DEFAULT_RECV_BUFFER_SIZE = 7 * 1024 * 1024;
 
 /** What the socket calls for each datagram received. */
 export type DatagramHandler = (datagram: Uint8Array, remote: string) => void;
@@ -93,6 +114,7 @@ export class UdpSocket {
     const socket = dgram.createSocket({
       type: family === 6 ? 'udp6' : 'udp4',
       ...(family === 6 ? { ipv6Only: options.ipv6Only ?? false } : {}),
+      lookup: literalLookup,
       ...(options.recvBufferSize === undefined ? {} : { recvBufferSize: options.recvBufferSize }),
       ...(options.sendBufferSize === undefined ? {} : { sendBufferSize: options.sendBufferSize }),
     });
@@ -104,16 +126,38 @@ export class UdpSocket {
         resolve();
       });
     });
+    if (options.recvBufferSize === undefined) {
+      try {
+        socket.setRecvBufferSize(DEFAULT_RECV_BUFFER_SIZE);
+      } catch {
+        // Refused (not just capped): the system's default stays.
+      }
+    }
     const a = socket.address();
     const udp = new UdpSocket(socket, formatAddress(a.address, a.port));
     // A socket error (ICMP-reported, say) must never crash the process: count it.
     socket.on('error', () => {
       udp.sendErrors++;
     });
+    // The sender's address string is built once per run of datagrams from the same sender, not once
+    // per datagram; the core then compares the same string object (an identity check) on every packet.
+    let lastHost = '';
+    let lastPort = -1;
+    let lastRemote = '';
     socket.on('message', (msg: Buffer, rinfo: dgram.RemoteInfo) => {
-      onDatagram(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), formatAddress(rinfo.address, rinfo.port));
+      if (rinfo.port !== lastPort || rinfo.address !== lastHost) {
+        lastHost = rinfo.address;
+        lastPort = rinfo.port;
+        lastRemote = formatAddress(lastHost, lastPort);
+      }
+      onDatagram(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), lastRemote);
     });
     return udp;
+  }
+
+  /** The receive buffer the system granted, in bytes (Linux reports twice the size set, for its bookkeeping). */
+  get recvBufferSize(): number {
+    return this.socket.getRecvBufferSize();
   }
 
   /** The bound port. */
