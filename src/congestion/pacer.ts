@@ -42,6 +42,8 @@ export class Pacer {
   #rate: number | undefined = undefined;
   #tokens: number;
   #lastUpdate: Instant | undefined = undefined;
+  /** `capacity`, recomputed when the rate or the datagram size changes (it is read several times per datagram). */
+  #capacity: number;
 
   /** Starts with a full bucket and no rate (unpaced). */
   constructor(config: PacerConfig) {
@@ -52,7 +54,8 @@ export class Pacer {
     const granularity = config.timerGranularity ?? millis(1);
     if (!(granularity >= 0)) throw new RangeError(`timerGranularity must be >= 0, got ${granularity}`);
     this.#granularity = granularity;
-    this.#tokens = this.capacity;
+    this.#capacity = this.#computeCapacity();
+    this.#tokens = this.#capacity;
   }
 
   /** The fill rate in bytes per second, or undefined when not pacing. */
@@ -62,6 +65,10 @@ export class Pacer {
 
   /** The bucket size in bytes: max(burstDatagrams * max_datagram_size, rate * timerGranularity). */
   get capacity(): number {
+    return this.#capacity;
+  }
+
+  #computeCapacity(): number {
     const floor = this.#burstDatagrams * this.#maxDatagramSize;
     if (this.#rate === undefined) return floor;
     return Math.max(floor, Math.ceil((this.#rate * this.#granularity) / 1_000_000));
@@ -83,12 +90,14 @@ export class Pacer {
     this.#tokens = this.tokens(now);
     this.#lastUpdate = now;
     this.#rate = bytesPerSecond !== undefined && Number.isFinite(bytesPerSecond) && bytesPerSecond > 0 ? bytesPerSecond : undefined;
+    this.#capacity = this.#computeCapacity();
     this.#tokens = Math.min(this.#tokens, this.capacity);
   }
 
   /** The path's max_datagram_size changed (the burst floor scales with it). */
   setMaxDatagramSize(size: number): void {
     this.#maxDatagramSize = checkMaxDatagramSize(size);
+    this.#capacity = this.#computeCapacity();
   }
 
   /** May a datagram of `bytes` leave at `now`? Always true when not pacing. */

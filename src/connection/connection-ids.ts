@@ -39,6 +39,8 @@ export interface ConnectionIdState {
   /** Our active connection IDs by sequence number (RFC 9000 §5.1.1). */
   readonly local: Map<number, LocalCid>;
   nextLocalSeq: number;
+  /** How many of `local` are `pending` (so a packet with none to send skips the scan). */
+  newCidsPending: number;
   /** The peer's active connection IDs by sequence number. */
   readonly remote: Map<number, RemoteCid>;
   /** Sequence number of the peer's ID we send to. */
@@ -60,7 +62,7 @@ function newToken(source: StatelessResetTokenSource | undefined, random: RandomS
 export function createConnectionIdState(localCid: Uint8Array, random: RandomSource, resetKey: StatelessResetTokenSource | undefined, localLimit: number): ConnectionIdState {
   const token = newToken(resetKey, random, localCid);
   return {
-    resetKey, local: new Map([[0, { seq: 0, cid: localCid, token, pending: false }]]), nextLocalSeq: 1,
+    resetKey, local: new Map([[0, { seq: 0, cid: localCid, token, pending: false }]]), nextLocalSeq: 1, newCidsPending: 0,
     remote: new Map(), remoteSeq: 0, remoteRetirePriorTo: 0, localLimit, retirePending: new Set(), retireToSend: new Set(),
   };
 }
@@ -100,8 +102,16 @@ function issueConnectionIds(s: ConnectionState): void {
     const seq = c.nextLocalSeq++;
     const token = newToken(c.resetKey, s.random, cid);
     c.local.set(seq, { seq, cid, token, pending: true });
+    c.newCidsPending++;
     pushEvent(s, { type: 'connection_id_issued', connectionId: cid, sequenceNumber: seq, statelessResetToken: token });
   }
+}
+
+/** Sets `e.pending`, keeping `newCidsPending` in step. */
+function setNewCidPending(c: ConnectionIdState, e: LocalCid, pending: boolean): void {
+  if (e.pending === pending) return;
+  e.pending = pending;
+  c.newCidsPending += pending ? 1 : -1;
 }
 
 function tryWrite(w: Writer, f: Frame): boolean {
@@ -114,14 +124,18 @@ function tryWrite(w: Writer, f: Frame): boolean {
 export function writeConnectionIdFrames(s: ConnectionState, w: Writer, tokens: ConnectionToken[]): void {
   if (s.peerParams === undefined) return;
   issueConnectionIds(s);
-  for (const e of s.cids.local.values()) {
-    if (!e.pending) continue;
-    const f: NewConnectionIdFrame = { type: 'new_connection_id', sequenceNumber: e.seq, retirePriorTo: 0, connectionId: e.cid, statelessResetToken: e.token };
-    if (!tryWrite(w, f)) return;
-    e.pending = false;
-    tokens.push({ kind: 'new_connection_id', seq: e.seq });
+  const c = s.cids;
+  if (c.newCidsPending > 0) {
+    for (const e of c.local.values()) {
+      if (!e.pending) continue;
+      const f: NewConnectionIdFrame = { type: 'new_connection_id', sequenceNumber: e.seq, retirePriorTo: 0, connectionId: e.cid, statelessResetToken: e.token };
+      if (!tryWrite(w, f)) return;
+      setNewCidPending(c, e, false);
+      tokens.push({ kind: 'new_connection_id', seq: e.seq });
+    }
   }
-  for (const seq of s.cids.retireToSend) {
+  if (c.retireToSend.size === 0) return; // the common case
+  for (const seq of c.retireToSend) {
     if (!tryWrite(w, { type: 'retire_connection_id', sequenceNumber: seq })) return;
     s.cids.retireToSend.delete(seq);
     tokens.push({ kind: 'retire_connection_id', seq });
@@ -133,7 +147,7 @@ export function onConnectionIdToken(s: ConnectionState, t: Extract<ConnectionTok
   const c = s.cids;
   if (t.kind === 'new_connection_id') {
     const e = c.local.get(t.seq);
-    if (!acked && e !== undefined) e.pending = true;
+    if (!acked && e !== undefined) setNewCidPending(c, e, true);
     return;
   }
   if (acked) {
@@ -237,6 +251,7 @@ export function onRetireConnectionId(s: ConnectionState, f: RetireConnectionIdFr
   // refer to the Destination Connection ID field of the packet in which the frame is contained.
   // The peer MAY treat this as a connection error of type PROTOCOL_VIOLATION."
   if (bytesEqual(e.cid, packetDcid)) throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, FrameType.RetireConnectionId, 'retiring the connection ID the packet was sent to');
+  setNewCidPending(c, e, false);
   c.local.delete(f.sequenceNumber);
   pushEvent(s, { type: 'connection_id_retired', connectionId: e.cid, sequenceNumber: e.seq });
 }

@@ -30,7 +30,7 @@ import { TransportError } from '../wire/errors.js';
 import { closeByApplication, closeWithError, effectiveIdleTimeout, isTerminating, onCloseTimers } from './close.js';
 import { createConnectionIdState, firstResetToken, isStatelessResetFor, rotateConnectionId, type ConnectionIdState } from './connection-ids.js';
 import { createKeyUpdateState, initiateKeyUpdate } from './key-update.js';
-import { PacketSpace } from './packet-space.js';
+import { PacketSpace, earliestAckTimeout } from './packet-space.js';
 import { PMTUD, Pmtud } from './pmtud.js';
 import { buildDatagram, updateAmplification } from './packet-builder.js';
 import { receiveDatagram } from './receive.js';
@@ -250,7 +250,7 @@ export class Connection {
     if (s.phase === 'closed') return undefined;
     if (isTerminating(s)) return s.closeDeadline;
     let t = earliest(earliest(s.ld.lossDetectionTimeout(), s.idleDeadline), s.pacerDeadline);
-    for (const sp of Object.values(s.spaces)) if (sp.canSend && sp.ack.hasAckElicitingPending()) t = earliest(t, sp.ack.ackDeadline());
+    t = earliest(t, earliestAckTimeout(s.spaces)); // RFC 9000 §13.2.1 delayed ACKs (packet-space.ts)
     t = earliest(t, pathsTimeout(s)); // RFC 9000 §8.2.4 path validation timers
     t = earliest(t, s.pmtud.pollTimeout()); // PMTU_RAISE_TIMER (RFC 8899 §5.1.1): the next pollTransmit probes
     t = earliest(t, keepAliveTimeout(s)); // RFC 9000 §10.1.2 keep-alive (app-surface.ts)

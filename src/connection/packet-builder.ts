@@ -1,9 +1,10 @@
 /**
  * The send path (RFC 9000 §12.2, §13, §14.1, §17; RFC 9001 §5; RFC 9002 §6.2.4, §7): one call
  * builds one UDP datagram, coalescing an Initial, a Handshake and a 1-RTT packet. Each packet's
- * frames go in priority order: ACK, CRYPTO, HANDSHAKE_DONE, the streams' control frames and
- * STREAM frames, DATAGRAM frames, PING for a probe with nothing else, and PADDING. Each packet's
- * recovery tokens go to loss detection with it.
+ * frames go in priority order: ACK, CRYPTO, HANDSHAKE_DONE, connection ID and NEW_TOKEN frames, a
+ * queued PING, the streams' control frames, DATAGRAM frames, STREAM frames, PING for a probe with
+ * nothing else, an ACK that only reports non-ack-eliciting packets when room is left, and PADDING.
+ * Each packet's recovery tokens go to loss detection with it.
  */
 import { protectPacket } from '../crypto/packet-protection.js';
 import { Writer } from '../util/bytes.js';
@@ -19,13 +20,13 @@ import { closeFrameForLongHeader, closeWithError, restartIdleTimer } from './clo
 import { writeConnectionIdFrames } from './connection-ids.js';
 import { writeNewTokenFrames } from './retry.js';
 import { beforeOneRttSend, onOneRttSent } from './key-update.js';
-import type { PacketSpace } from './packet-space.js';
+import { PACKET_NUMBER_SPACES, type PacketSpace } from './packet-space.js';
 import { onLostTokens } from './recovery-tokens.js';
 import { MAX_DATAGRAM_SIZE, type ConnectionState } from './state.js';
 import { discardSpace } from './tls-bridge.js';
 import { activePathBudget } from './paths.js';
 import { pmtudTick } from './pmtud.js';
-import { writeStreamFrames } from './stream-scheduling.js';
+import { writeStreamControlFrames, writeStreamDataFrames } from './stream-scheduling.js';
 import { onAckElicitingSent, writeDatagramFrames, writePing } from './app-surface.js';
 import type { ConnectionToken } from './types.js';
 import { qlogPacketSent } from './qlog-emit.js';
@@ -35,9 +36,12 @@ import { canSendZeroRtt, onZeroRttSent, zeroRttHeader, zeroRttWriteKeys } from '
 const TAG = 16;
 /** Smallest room worth starting a packet with. */
 const MIN_PACKET_ROOM = 32;
+/** Most bytes an ACK frame previewed for a packet may take (older ranges are left out beyond, RFC 9000 §13.2.3). */
+const ACK_PREVIEW_LIMIT = 256;
+/** The smallest ACK frame (RFC 9000 §19.3): type, Largest Acknowledged, ACK Delay, ACK Range Count, First ACK Range. */
+const MIN_ACK_FRAME_SIZE = 5;
 /** RFC 9000 §14.1: Initial datagrams are padded to at least 1200 bytes. */
 const MIN_INITIAL_DATAGRAM = 1200;
-const SPACES = [PacketNumberSpace.Initial, PacketNumberSpace.Handshake, PacketNumberSpace.ApplicationData] as const;
 
 interface Draft {
   readonly space: PacketSpace;
@@ -90,7 +94,7 @@ export function buildDatagram(s: ConnectionState, now: Instant, out: Uint8Array)
   const congestionBlocked = s.ld.bytesInFlight >= s.ld.cc.congestionWindow || s.pacerDeadline !== undefined;
   const probeLength = congestionBlocked ? 0 : buildPmtuProbe(s, now, out);
   if (probeLength > 0) return probeLength;
-  for (const id of SPACES) {
+  for (const id of PACKET_NUMBER_SPACES) {
     const sp = s.spaces[id];
     if (!sp.canSend && !canSendZeroRtt(s, sp)) continue; // RFC 9001 §4.6.1: the client's 0-RTT packets (zero-rtt.ts)
     if (id === PacketNumberSpace.ApplicationData && !beforeOneRttSend(s)) {
@@ -108,9 +112,15 @@ export function buildDatagram(s: ConnectionState, now: Instant, out: Uint8Array)
     if (remaining < MIN_PACKET_ROOM + TAG) break;
   }
   if (drafts.length === 0) return 0;
-  if (!drafts.some((d) => d.ackEliciting)) s.pacerDeadline = undefined;
+  if (!anyDraft(drafts, true)) s.pacerDeadline = undefined;
   padDatagram(s, drafts, out, limit);
   return sealDatagram(s, now, drafts, out, true);
+}
+
+/** True if a packet of `drafts` is ack-eliciting (or, unless `ackElicitingOnly`, in flight because padded). */
+function anyDraft(drafts: readonly Draft[], ackElicitingOnly: boolean): boolean {
+  for (const d of drafts) if (d.ackEliciting || (!ackElicitingOnly && d.padded)) return true;
+  return false;
 }
 
 function headerFor(s: ConnectionState, sp: PacketSpace): LongHeader | undefined {
@@ -142,18 +152,23 @@ function startDraft(s: ConnectionState, sp: PacketSpace, start: number): Draft {
  * is recorded and encoded only once the packet is known to be sent.
  */
 function buildPacket(s: ConnectionState, now: Instant, sp: PacketSpace, out: Uint8Array, start: number, room: number, congestionBlocked: boolean): Draft | undefined {
+  const probe = sp.probesPending > 0;
+  // Blocked by congestion control or pacing and not a probe, the packet could only be an ACK that
+  // is due: when none is, there is no packet (the common empty poll while cwnd-limited).
+  if (congestionBlocked && !probe && !(sp.ack.hasUnreported() && sp.ack.ackDue(now))) return undefined;
   const d = startDraft(s, sp, start);
   const avail = room - d.headerSize - TAG;
   if (avail < MIN_PACKET_ROOM - d.headerSize || avail <= 0) return undefined;
-  const probe = sp.probesPending > 0;
   // RFC 9000 §12.4 Table 3: no ACK in 0-RTT packets (they are acknowledged in 1-RTT, §12.3).
-  const ackPreview = sp.ack.hasUnreported() && d.header?.type !== PacketType.ZeroRtt ? sp.ack.buildAck(now, Math.min(avail, 256)) : undefined;
+  const ackable = sp.ack.hasUnreported() && d.header?.type !== PacketType.ZeroRtt;
   // An ACK that is due, or that acknowledges ack-eliciting packets (RFC 9000 §13.2.1), gets room
   // before the body. One that only reports non-ack-eliciting packets is piggybacked after the body
   // when room is left (RFC 9000 §13.2: "SHOULD attempt to include an ACK frame"): reserving room for
   // it would keep a full-size DATAGRAM frame (RFC 9221 §5) out of every packet for as long as such
   // an ACK is never due, that is, forever.
-  const ackFirst = ackPreview !== undefined && (sp.ack.ackDue(now) || sp.ack.hasAckElicitingPending());
+  const ackWantsRoom = ackable && (sp.ack.ackDue(now) || sp.ack.hasAckElicitingPending());
+  const ackPreview = ackWantsRoom ? sp.ack.buildAck(now, Math.min(avail, ACK_PREVIEW_LIMIT)) : undefined;
+  const ackFirst = ackPreview !== undefined;
   const ackReserve = ackFirst ? sizeOfFrame(ackPreview) : 0;
   const payloadStart = start + d.headerSize;
   const bodyStart = payloadStart + ackReserve;
@@ -164,7 +179,7 @@ function buildPacket(s: ConnectionState, now: Instant, sp: PacketSpace, out: Uin
   if (probe) sp.probesPending--;
   const bodyLength = body.offset - bodyStart;
   const ackEliciting = bodyLength > 0;
-  if (!ackEliciting && !(ackPreview !== undefined && sp.ack.ackDue(now))) return undefined;
+  if (!ackEliciting && !(ackFirst && sp.ack.ackDue(now))) return undefined;
   let ackLength = 0;
   let trailingAckLength = 0;
   if (ackFirst) {
@@ -175,8 +190,10 @@ function buildPacket(s: ConnectionState, now: Instant, sp: PacketSpace, out: Uin
       ackLength = w.offset - payloadStart;
       tokens.unshift({ kind: 'ack', token: ack.token });
     }
-  } else if (ackPreview !== undefined && sizeOfFrame(ackPreview) <= body.remaining) {
-    const ack = sp.ack.writeAck(now, body.remaining);
+  } else if (ackable && !ackWantsRoom && body.remaining >= MIN_ACK_FRAME_SIZE) {
+    // The trailing ACK is previewed only when it could fit (the body usually fills the packet).
+    const trailing = sp.ack.buildAck(now, Math.min(avail, ACK_PREVIEW_LIMIT));
+    const ack = trailing !== undefined && sizeOfFrame(trailing) <= body.remaining ? sp.ack.writeAck(now, body.remaining) : undefined;
     if (ack !== undefined) {
       const before = body.offset;
       encodeFrame(body, ack.frame);
@@ -208,8 +225,9 @@ function writeBody(s: ConnectionState, now: Instant, sp: PacketSpace, w: Writer,
   writePing(s, w); // a PING queued by ping() or the keep-alive timer (app-surface.ts)
   // Stream control frames, then DATAGRAM frames, then STREAM frames by priority (stream-scheduling.ts;
   // DATAGRAM before STREAM as in quinn and quiche, app-surface.ts).
-  if (s.streams !== undefined) writeStreamFrames(s.streams, w, now, s.ld.rtt.smoothedRtt, tokens, () => writeDatagramFrames(s, w, tokens));
-  else writeDatagramFrames(s, w, tokens);
+  if (s.streams !== undefined) writeStreamControlFrames(s.streams, w, now, s.ld.rtt.smoothedRtt, tokens);
+  writeDatagramFrames(s, w, tokens);
+  if (s.streams !== undefined) writeStreamDataFrames(s.streams, w, tokens);
 }
 
 /**
@@ -220,10 +238,11 @@ function writeBody(s: ConnectionState, now: Instant, sp: PacketSpace, w: Writer,
  * added to each packet as it was built: padForSample).
  */
 function padDatagram(s: ConnectionState, drafts: Draft[], out: Uint8Array, limit: number): void {
-  const initial = drafts.find((d) => d.space.space === PacketNumberSpace.Initial);
-  const needs = initial !== undefined && (s.role === 'client' || initial.ackEliciting);
+  const first = drafts[0]!; // only the first packet can be an Initial (PACKET_NUMBER_SPACES order)
+  const needs = first.space.space === PacketNumberSpace.Initial && (s.role === 'client' || first.ackEliciting);
   if (!needs) return;
-  const total = drafts.reduce((n, d) => n + d.headerSize + d.payloadLength + TAG, 0);
+  let total = 0;
+  for (const d of drafts) total += d.headerSize + d.payloadLength + TAG;
   const target = Math.min(MIN_INITIAL_DATAGRAM, limit);
   if (total < target) pad(drafts[drafts.length - 1]!, out, target - total);
 }
@@ -272,7 +291,10 @@ function sealDatagram(s: ConnectionState, now: Instant, drafts: readonly Draft[]
     s.packetsSent++;
     if (d.header?.type === PacketType.ZeroRtt) onZeroRttSent(s);
     if (!track) continue;
-    const evicted = s.ld.onPacketSent(d.space.space, { packetNumber: d.pn, ackEliciting: d.ackEliciting, inFlight: d.ackEliciting || d.padded, sentBytes: end, tokens: d.tokens, ...(d.pmtuProbe ? { isPmtuProbe: true } : {}) }, now);
+    const inFlight = d.ackEliciting || d.padded;
+    const evicted = s.ld.onPacketSent(d.space.space, d.pmtuProbe
+      ? { packetNumber: d.pn, ackEliciting: d.ackEliciting, inFlight, sentBytes: end, tokens: d.tokens, isPmtuProbe: true }
+      : { packetNumber: d.pn, ackEliciting: d.ackEliciting, inFlight, sentBytes: end, tokens: d.tokens }, now);
     if (evicted.length > 0) onLostTokens(s, now, evicted);
     if (d.ackEliciting) {
       if (!s.ackElicitingSentSinceReceive) restartIdleTimer(s, now);
@@ -284,7 +306,7 @@ function sealDatagram(s: ConnectionState, now: Instant, drafts: readonly Draft[]
   }
   s.bytesSent += offset;
   if (!track) return offset;
-  if (drafts.some((d) => d.ackEliciting || d.padded)) s.pacer.onSend(now, offset);
+  if (anyDraft(drafts, false)) s.pacer.onSend(now, offset);
   updateAmplification(s, now);
   return offset;
 }
@@ -303,7 +325,7 @@ function buildClose(s: ConnectionState, now: Instant, out: Uint8Array, limit: nu
   const drafts: Draft[] = [];
   let remaining = limit;
   let offset = 0;
-  for (const id of SPACES) {
+  for (const id of PACKET_NUMBER_SPACES) {
     const sp = s.spaces[id];
     if (!sp.canSend) continue;
     if (id === PacketNumberSpace.ApplicationData && !s.handshakeComplete && drafts.length > 0) continue;

@@ -6,8 +6,21 @@
 import type { PacketProtectionKeys } from '../crypto/packet-protection.js';
 import { AckTracker } from '../recovery/ack-tracker.js';
 import type { EncryptionLevel } from '../tls/session-types.js';
+import { earliest, type Instant } from '../util/time.js';
 import { PacketNumberSpace } from '../wire/packet-type.js';
 import { CryptoRecvBuffer, CryptoSendBuffer } from './crypto-buffers.js';
+
+/** The packet-number spaces in the order their packets go into a datagram (RFC 9000 §12.2). */
+export const PACKET_NUMBER_SPACES = [PacketNumberSpace.Initial, PacketNumberSpace.Handshake, PacketNumberSpace.ApplicationData] as const;
+
+/**
+ * The earliest delayed-ACK deadline of the three spaces (RFC 9000 §13.2.1; `PacketSpace.ackTimeout`),
+ * for the connection's timer.
+ */
+export function earliestAckTimeout(spaces: Readonly<Record<PacketNumberSpace, PacketSpace>>): Instant | undefined {
+  const initial = spaces[PacketNumberSpace.Initial].ackTimeout();
+  return earliest(earliest(initial, spaces[PacketNumberSpace.Handshake].ackTimeout()), spaces[PacketNumberSpace.ApplicationData].ackTimeout());
+}
 
 /** The TLS encryption level that carries CRYPTO data in a space. */
 export type CryptoLevel = Exclude<EncryptionLevel, 'early'>;
@@ -62,6 +75,14 @@ export class PacketSpace {
   /** True when packets can be sent in this space. */
   get canSend(): boolean {
     return !this.discarded && this.writeKeys !== undefined;
+  }
+
+  /**
+   * When this space's delayed ACK is due (RFC 9000 §13.2.1), for the connection's timer: undefined
+   * when nothing ack-eliciting awaits acknowledgment or nothing can be sent in the space.
+   */
+  ackTimeout(): Instant | undefined {
+    return this.canSend && this.ack.hasAckElicitingPending() ? this.ack.ackDeadline() : undefined;
   }
 
   /** RFC 9001 §4.9: drops the keys; nothing more is sent or received in the space. */

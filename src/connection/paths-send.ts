@@ -35,6 +35,11 @@ function hasWork(p: PathState): boolean {
   return p.challengePending || p.responses.length > 0;
 }
 
+function anyHasWork(list: readonly PathState[]): boolean {
+  for (const p of list) if (hasWork(p)) return true;
+  return false;
+}
+
 /**
  * Builds the next path-validation datagram into `out`, active path first; undefined when none
  * is due (or 1-RTT keys are not there yet: PATH_* frames are 1-RTT only, RFC 9000 §12.4).
@@ -44,7 +49,7 @@ export function buildPathDatagram(s: ConnectionState, now: Instant, out: Uint8Ar
   const sp = s.spaces[PacketNumberSpace.ApplicationData];
   if (sp.writeKeys === undefined || !s.handshakeComplete) return undefined;
   const ps = s.paths;
-  if (!hasWork(ps.active) && !ps.list.some(hasWork)) return undefined; // the common case, allocation-free
+  if (!hasWork(ps.active) && !anyHasWork(ps.list)) return undefined; // the common case, allocation-free
   const order = [ps.active, ...ps.list.filter((p) => p !== ps.active)];
   for (const p of order) {
     if (!hasWork(p)) continue;

@@ -96,7 +96,8 @@ export function hostOf(address: string): string {
 
 /** The known path for `path`, if any. */
 export function findPath(s: ConnectionState, path: NetworkPath): PathState | undefined {
-  return s.paths.list.find((p) => samePath(p.path, path));
+  for (const p of s.paths.list) if (samePath(p.path, path)) return p;
+  return undefined;
 }
 
 /**
@@ -213,7 +214,7 @@ export function onPacketOnPath(s: ConnectionState, now: Instant, path: NetworkPa
     startValidation(s, now, p);
   }
   if (!highest) return;
-  ps.peerDcid = dcid.slice();
+  if (ps.peerDcid === undefined || cidChanged) ps.peerDcid = dcid.slice();
   if (p !== ps.active) moveTo(s, now, p);
 }
 

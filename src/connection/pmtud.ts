@@ -325,7 +325,16 @@ export function pmtudTick(s: ConnectionState): void {
 
 /** Acknowledged packets, for the black-hole detector (probes report through their tokens). */
 export function pmtudOnAcked(s: ConnectionState, packets: readonly SentPacket<ConnectionToken>[]): void {
-  s.pmtud.onPacketsAcked(packets.filter((p) => p.isPmtuProbe !== true));
+  // Usually no probe among them: no filtered copy then.
+  s.pmtud.onPacketsAcked(packets.some(isProbe) ? packets.filter(isNotProbe) : packets);
+}
+
+function isProbe(p: SentPacket<ConnectionToken>): boolean {
+  return p.isPmtuProbe === true;
+}
+
+function isNotProbe(p: SentPacket<ConnectionToken>): boolean {
+  return p.isPmtuProbe !== true;
 }
 
 /** Packets declared lost in one loss event, for the black-hole detector. */

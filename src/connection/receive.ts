@@ -33,11 +33,21 @@ import { qlogPacketDropped, qlogPacketReceived, qlogPacketsLost } from './qlog-e
 import { isProbingFrame, onDatagramReceivedOnPath, onPacketOnPath, onPathChallenge, onPathResponse } from './paths.js';
 import { onOneRttReceived, onRetryForZeroRtt, onZeroRttOpened, takeBufferedZeroRtt, zeroRttReadKeys } from './zero-rtt.js';
 
+/**
+ * The copy of the datagram being received, reused from call to call (allocating a fresh copy per
+ * datagram costs more than the copy). Nothing keeps a view into it past `receiveDatagram`:
+ * decoded headers and frames are views whose consumers copy what they keep (DESIGN §4), and
+ * buffered 0-RTT packets get their own copy (zero-rtt.ts).
+ */
+let receiveBuffer = new Uint8Array(2048);
+
 /** Handles one UDP datagram (RFC 9000 §12.2: "MUST individually process each QUIC packet"). */
 export function receiveDatagram(s: ConnectionState, now: Instant, datagram: Uint8Array, path: NetworkPath): void {
   if (s.phase === 'closed' || s.phase === 'draining') return;
-  // Decryption works in place; the caller's buffer stays untouched.
-  const bytes = datagram.slice();
+  // Decryption works in place on a copy; the caller's buffer stays untouched.
+  if (receiveBuffer.length < datagram.length) receiveBuffer = new Uint8Array(datagram.length);
+  receiveBuffer.set(datagram);
+  const bytes = receiveBuffer.subarray(0, datagram.length);
   s.bytesReceived += bytes.length;
   const { packets } = splitDatagram(bytes, LOCAL_CID_LENGTH);
   let firstDcid: Uint8Array | undefined;
@@ -76,14 +86,16 @@ export function receiveDatagram(s: ConnectionState, now: Instant, datagram: Uint
     if (isGone(s)) return;
   }
   // RFC 9000 §5.2.2: 0-RTT packets buffered until their keys arrived (zero-rtt.ts).
-  for (const b of takeBufferedZeroRtt(s)) {
-    try {
-      receivePacket(s, now, b.pkt, b.path);
-    } catch (e) {
-      if (e instanceof TransportError) closeWithError(s, now, e);
-      else throw e;
+  if (s.zeroRtt.buffered.length > 0) {
+    for (const b of takeBufferedZeroRtt(s)) {
+      try {
+        receivePacket(s, now, b.pkt, b.path);
+      } catch (e) {
+        if (e instanceof TransportError) closeWithError(s, now, e);
+        else throw e;
+      }
+      if (isGone(s)) return;
     }
-    if (isGone(s)) return;
   }
   if (authenticated) onDatagramReceivedOnPath(s, path, bytes.length); // RFC 9000 §9.3.1 accounting (paths.ts)
   // RFC 9000 §10.3.1: a datagram we could not process may be a Stateless Reset.
@@ -165,7 +177,13 @@ function receivePacket(s: ConnectionState, now: Instant, pkt: Exclude<PacketHead
   }
   s.packetsReceived++;
   if (s.qlog !== undefined) qlogPacketReceived(s.qlog, s, now, pkt, opened.packetNumber, frames); // quic-events §5.6
-  const ackEliciting = frames.some((f) => isAckEliciting(frameTypeOf(f)));
+  // RFC 9000 §13.2.1 (ack-eliciting) and §9.3 (a non-probing packet), in one pass.
+  let ackEliciting = false;
+  let nonProbing = false;
+  for (const f of frames) {
+    if (!ackEliciting && isAckEliciting(frameTypeOf(f))) ackEliciting = true;
+    if (!nonProbing && !isProbingFrame(f)) nonProbing = true;
+  }
   space.ack.onPacketReceived(opened.packetNumber, ackEliciting, now);
 
   if (s.role === 'client' && pkt.type === PacketType.Initial && !s.remoteCidConfirmed) {
@@ -186,7 +204,7 @@ function receivePacket(s: ConnectionState, now: Instant, pkt: Exclude<PacketHead
   s.ackElicitingSentSinceReceive = false;
 
   // RFC 9000 §9.3: a new peer address, and the highest-numbered non-probing packet (paths.ts).
-  if (!isTerminating(s)) onPacketOnPath(s, now, path, pkt.type === PacketType.OneRtt, opened.packetNumber, frames.some((f) => !isProbingFrame(f)), pkt.dcid);
+  if (!isTerminating(s)) onPacketOnPath(s, now, path, pkt.type === PacketType.OneRtt, opened.packetNumber, nonProbing, pkt.dcid);
   for (const frame of frames) {
     if (isTerminating(s)) {
       if (frame.type === 'connection_close') onPeerClose(s, now, frame);

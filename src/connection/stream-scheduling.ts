@@ -69,21 +69,29 @@ function markSendable(streams: StreamManager, sched: StreamScheduling, id: numbe
 }
 
 /**
- * Writes the streams' part of a 1-RTT packet into `w`: control frames first, then
- * `beforeStreamFrames` (the packet builder's DATAGRAM frames, app-surface.ts), then STREAM frames
- * by priority (see the module comment); tokens go to `tokens`.
+ * Writes the streams' part of a 1-RTT packet into `w`: control frames first, then STREAM frames by
+ * priority (see the module comment); tokens go to `tokens`. The packet builder calls the two
+ * halves itself, with its DATAGRAM frames (app-surface.ts) between them.
  */
-export function writeStreamFrames(streams: StreamManager, w: Writer, now: Instant, rtt: Duration, tokens: ConnectionToken[], beforeStreamFrames?: () => void): void {
+export function writeStreamFrames(streams: StreamManager, w: Writer, now: Instant, rtt: Duration, tokens: ConnectionToken[]): void {
+  writeStreamControlFrames(streams, w, now, rtt, tokens);
+  writeStreamDataFrames(streams, w, tokens);
+}
+
+/** The connection's and the streams' control frames (StreamManager.writeControlFrames); tokens go to `tokens`. */
+export function writeStreamControlFrames(streams: StreamManager, w: Writer, now: Instant, rtt: Duration, tokens: ConnectionToken[]): void {
+  streams.writeControlFrames(w, now, rtt, tokens);
+}
+
+/** STREAM frames by priority into the rest of `w` (StreamScheduler.fillPacket); tokens go to `tokens`. */
+export function writeStreamDataFrames(streams: StreamManager, w: Writer, tokens: ConnectionToken[]): void {
   const sched = schedulingFor(streams);
+  if (sched.scheduler.pendingCount === 0) return; // nothing to send: skip the scheduler
   const out: StreamsToken[] = sched.source.out;
-  out.length = 0;
-  streams.writeControlFrames(w, now, rtt, out);
-  for (const t of out) tokens.push(t);
-  out.length = 0;
-  beforeStreamFrames?.();
+  if (out.length > 0) out.length = 0; // tokens left by a fill that threw belong to no packet
   sched.scheduler.fillPacket(w, w.remaining, sched.source);
-  for (const t of out) tokens.push(t);
-  out.length = 0;
+  for (let i = 0; i < out.length; i++) tokens.push(out[i]!);
+  if (out.length > 0) out.length = 0;
 }
 
 /**

@@ -157,6 +157,11 @@ function checkSample(buf: Uint8Array, pnOffset: number, packetEnd: number): void
  */
 export function applyHeaderProtection(hp: HeaderProtection, buf: Uint8Array, pnOffset: number, pnLength: number, packetEnd = buf.length): void {
   checkSample(buf, pnOffset, packetEnd);
+  maskHeader(hp, buf, pnOffset, pnLength);
+}
+
+/** `applyHeaderProtection` once the sample is known to lie inside the packet. */
+function maskHeader(hp: HeaderProtection, buf: Uint8Array, pnOffset: number, pnLength: number): void {
   const sampleAt = pnOffset + SAMPLE_OFFSET;
   const mask = hp.mask(buf.subarray(sampleAt, sampleAt + HP_SAMPLE_LENGTH));
   buf[0]! ^= mask[0]! & firstByteMask(buf[0]!);
@@ -229,8 +234,9 @@ export function protectPacket(
     buf.subarray(payloadStart, payloadEnd),
     buf.subarray(payloadStart, packetEnd),
   );
-  // RFC 9001 §5.4.1: "Header protection is applied after packet protection is applied".
-  applyHeaderProtection(keys.hp, buf, pnOffset, pnLength, packetEnd);
+  // RFC 9001 §5.4.1: "Header protection is applied after packet protection is applied" (the
+  // sample was checked above).
+  maskHeader(keys.hp, buf, pnOffset, pnLength);
   return packetEnd;
 }
 

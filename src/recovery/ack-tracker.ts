@@ -240,8 +240,9 @@ export class AckTracker {
     const ackDelay = this.encodedAckDelay(now);
     const ecn: EcnCounts | undefined = this.ect0 + this.ect1 + this.ce > 0 ? this.ecnCounts : undefined;
     const ecnSize = ecn === undefined ? 0 : varintSize(ecn.ect0) + varintSize(ecn.ect1) + varintSize(ecn.ce);
-    for (const r of this.pending.descending()) {
-      const range: AckRange = { largest: r.end - 1, smallest: r.start };
+    const pending = this.pending;
+    for (let i = pending.length - 1; i >= 0; i--) {
+      const range: AckRange = { largest: pending.endAt(i)! - 1, smallest: pending.startAt(i)! };
       let next: number;
       if (ranges.length === 0) {
         // Type, Largest Acknowledged, ACK Delay, First ACK Range; the Range Count is added below.

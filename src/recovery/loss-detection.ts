@@ -36,6 +36,11 @@ export const kTimeThreshold = 9 / 8;
 /** Default cap on the packets tracked per space (see sent-packet.ts). */
 export const DEFAULT_MAX_TRACKED_PACKETS = 16_384;
 
+/** The empty packet list (shared: results are read-only). */
+const NO_PACKETS: readonly never[] = Object.freeze([]);
+/** The result of an ACK frame that acknowledged nothing new. */
+const NOTHING_ACKED: AckResult<never> = Object.freeze({ acked: NO_PACKETS, lost: NO_PACKETS, persistentCongestion: false, rttUpdated: false });
+
 const SPACES: readonly PacketNumberSpace[] = [PacketNumberSpace.Initial, PacketNumberSpace.Handshake, PacketNumberSpace.ApplicationData];
 
 /** Settings of a LossDetection. */
@@ -197,10 +202,21 @@ export class LossDetection<T> {
    * `maxTrackedPackets` (normally none); the caller treats their tokens as lost.
    * @throws Error if the space was discarded or the packet number does not increase (caller bugs).
    */
-  onPacketSent(space: PacketNumberSpace, info: SentPacketInfo<T>, now: Instant): SentPacket<T>[] {
+  onPacketSent(space: PacketNumberSpace, info: SentPacketInfo<T>, now: Instant): readonly SentPacket<T>[] {
     const st = this.state(space);
     if (st.discarded) throw new Error(`packet sent in discarded ${space} space`);
-    st.sent.add({ ...info, timeSent: now });
+    // One record shape for every packet (optional fields filled in), so the per-ACK loops over
+    // records stay monomorphic.
+    st.sent.add({
+      packetNumber: info.packetNumber,
+      ackEliciting: info.ackEliciting,
+      inFlight: info.inFlight,
+      sentBytes: info.sentBytes,
+      tokens: info.tokens,
+      ecn: info.ecn ?? 'not-ect',
+      isPmtuProbe: info.isPmtuProbe ?? false,
+      timeSent: now,
+    });
     if (info.inFlight) {
       if (info.ackEliciting) {
         st.timeOfLastAckEliciting = now;
@@ -209,15 +225,15 @@ export class LossDetection<T> {
       this.inFlightBytes += info.sentBytes;
       this.cc.onPacketSent(now, info.sentBytes, this.inFlightBytes);
     }
-    const evicted: SentPacket<T>[] = [];
+    let evicted: SentPacket<T>[] | undefined;
     while (st.sent.size > this.maxTracked) {
       const oldest = st.sent.oldest()!;
       st.sent.remove(oldest.packetNumber);
       this.forget(st, oldest);
-      evicted.push(oldest);
+      (evicted ??= []).push(oldest);
     }
     this.setLossDetectionTimer(now);
-    return evicted;
+    return evicted ?? NO_PACKETS;
   }
 
   /**
@@ -227,8 +243,7 @@ export class LossDetection<T> {
   onAckReceived(ack: AckFrame, space: PacketNumberSpace, now: Instant): AckResult<T> {
     const st = this.state(space);
     const first = ack.ranges[0];
-    const none: AckResult<T> = { acked: [], lost: [], persistentCongestion: false, rttUpdated: false };
-    if (first === undefined || st.discarded) return none;
+    if (first === undefined || st.discarded) return NOTHING_ACKED;
     // RFC 9000 §13.1: "An endpoint SHOULD treat receipt of an acknowledgment for a packet it did
     // not send as a connection error of type PROTOCOL_VIOLATION".
     if (first.largest > st.sent.largestSent) {
@@ -240,17 +255,26 @@ export class LossDetection<T> {
     const acked: SentPacket<T>[] = [];
     for (let i = ack.ranges.length - 1; i >= 0; i--) {
       const r = ack.ranges[i]!;
-      for (const p of st.sent.removeRange(r.smallest, r.largest)) acked.push(p);
+      st.sent.removeRange(r.smallest, r.largest, acked);
     }
-    if (acked.length === 0) return none;
-    for (const p of acked) this.forget(st, p);
+    if (acked.length === 0) return NOTHING_ACKED;
+    // One pass over the newly acknowledged packets: in-flight accounting and what the steps below need.
+    let anyAckEliciting = false;
+    let allInFlight = true;
+    let latestTimeSent = acked[0]!.timeSent;
+    for (const p of acked) {
+      this.forget(st, p);
+      if (p.ackEliciting) anyAckEliciting = true;
+      if (!p.inFlight) allInFlight = false;
+      if (p.timeSent > latestTimeSent) latestTimeSent = p.timeSent;
+    }
 
     // RFC 9002 §5.1: "An endpoint generates an RTT sample on receiving an ACK frame that meets the
     // following two conditions: the largest acknowledged packet number is newly acknowledged, and
     // at least one of the newly acknowledged packets was ack-eliciting."
     const largest = acked[acked.length - 1]!;
     let rttUpdated = false;
-    if (largest.packetNumber === first.largest && acked.some((p) => p.ackEliciting)) {
+    if (largest.packetNumber === first.largest && anyAckEliciting) {
       // RFC 9002 §5.3: an endpoint "MAY ignore the acknowledgment delay for Initial packets".
       const ackDelay = space === PacketNumberSpace.Initial ? micros(0) : micros(ack.ackDelay * 2 ** this.peerAckDelayExponent);
       this.rtt.updateRtt(elapsed(largest.timeSent, now), ackDelay, this.handshakeConfirmed, this.peerMaxAckDelay, now);
@@ -271,11 +295,11 @@ export class LossDetection<T> {
       const inFlight = lost.filter((p) => p.inFlight && p.isPmtuProbe !== true);
       if (inFlight.length > 0) this.cc.onPacketsLost(now, inFlight, persistentCongestion);
     }
-    const ackedInFlight = acked.filter((p) => p.inFlight);
+    // Usually every acknowledged packet was in flight: no filtered copy then.
+    const ackedInFlight = allInFlight ? acked : acked.filter((p) => p.inFlight);
     if (ackedInFlight.length > 0) this.cc.onPacketsAcked(now, ackedInFlight, this.rtt.sample(), this.appLimited);
-    for (const p of acked) {
-      if (this.largestAckedTimeSent === undefined || p.timeSent > this.largestAckedTimeSent) this.largestAckedTimeSent = p.timeSent;
-    }
+    // After persistent congestion detection, which wants the packets acknowledged before this ACK.
+    if (this.largestAckedTimeSent === undefined || latestTimeSent > this.largestAckedTimeSent) this.largestAckedTimeSent = latestTimeSent;
 
     // RFC 9002 A.7: "Reset pto_count unless the client is unsure if the server has validated the
     // client's address."
@@ -289,23 +313,24 @@ export class LossDetection<T> {
    * time threshold, removes them (and their bytes in flight) and sets loss_time for the rest.
    * Does not call the congestion controller (its callers do).
    */
-  detectAndRemoveLostPackets(space: PacketNumberSpace, now: Instant): SentPacket<T>[] {
+  detectAndRemoveLostPackets(space: PacketNumberSpace, now: Instant): readonly SentPacket<T>[] {
     const st = this.state(space);
     st.lossTime = undefined;
-    if (st.largestAcked < 0) return [];
+    if (st.largestAcked < 0) return NO_PACKETS;
     // RFC 9002 §6.1.2: max(kTimeThreshold * max(smoothed_rtt, latest_rtt), kGranularity).
     const lossDelay = maxDuration(scaleDuration(maxDuration(this.rtt.latestRtt, this.rtt.smoothedRtt), kTimeThreshold), kGranularity);
     const lostSendTime = now - lossDelay;
-    const lost: SentPacket<T>[] = [];
+    let lost: SentPacket<T>[] | undefined;
     for (const p of st.sent.values()) {
       if (p.packetNumber > st.largestAcked) break;
       if (p.timeSent <= lostSendTime || st.largestAcked >= p.packetNumber + kPacketThreshold) {
-        lost.push(p);
+        (lost ??= []).push(p);
       } else {
         const t = addDuration(p.timeSent, lossDelay);
         if (st.lossTime === undefined || t < st.lossTime) st.lossTime = t;
       }
     }
+    if (lost === undefined) return NO_PACKETS;
     for (const p of lost) {
       st.sent.remove(p.packetNumber);
       this.forget(st, p);
@@ -315,12 +340,16 @@ export class LossDetection<T> {
 
   /** RFC 9002 A.8 GetLossTimeAndSpace: the earliest loss_time, or undefined. */
   getLossTimeAndSpace(): { time: Instant; space: PacketNumberSpace } | undefined {
-    let best: { time: Instant; space: PacketNumberSpace } | undefined;
-    for (const space of SPACES) {
-      const t = this.state(space).lossTime;
-      if (t !== undefined && (best === undefined || t < best.time)) best = { time: t, space };
+    let time: Instant | undefined;
+    let space: PacketNumberSpace = PacketNumberSpace.Initial;
+    for (const sp of SPACES) {
+      const t = this.state(sp).lossTime;
+      if (t !== undefined && (time === undefined || t < time)) {
+        time = t;
+        space = sp;
+      }
     }
-    return best;
+    return time === undefined ? undefined : { time, space };
   }
 
   /** RFC 9002 A.8 GetPtoTimeAndSpace, or undefined when no PTO applies. */
@@ -332,22 +361,26 @@ export class LossDetection<T> {
       if (this.addressValidated) return undefined;
       return { time: addDuration(now, duration), space: this.hasHandshakeKeys ? PacketNumberSpace.Handshake : PacketNumberSpace.Initial };
     }
-    let best: { time: Instant; space: PacketNumberSpace } | undefined;
-    for (const space of SPACES) {
-      const st = this.state(space);
+    let time: Instant | undefined;
+    let space: PacketNumberSpace = PacketNumberSpace.Initial;
+    for (const sp of SPACES) {
+      const st = this.state(sp);
       if (st.ackElicitingInFlight === 0 || st.timeOfLastAckEliciting === undefined) continue;
-      if (space === PacketNumberSpace.ApplicationData) {
+      if (sp === PacketNumberSpace.ApplicationData) {
         // RFC 9002 §6.2.1: "An endpoint MUST NOT set its PTO timer for the Application Data
         // packet number space until the handshake is confirmed."
-        if (!this.handshakeConfirmed) return best;
+        if (!this.handshakeConfirmed) break; // (the last space)
         // "When the PTO is armed for ... the Application Data packet number space, the
         // max_ack_delay in the PTO period computation is set to the value advertised by the peer"
         duration = micros(duration + scaleDuration(this.peerMaxAckDelay, backoff));
       }
       const t = addDuration(st.timeOfLastAckEliciting, duration);
-      if (best === undefined || t < best.time) best = { time: t, space };
+      if (time === undefined || t < time) {
+        time = t;
+        space = sp;
+      }
     }
-    return best;
+    return time === undefined ? undefined : { time, space };
   }
 
   /** The loss detection timer's deadline (RFC 9002 A.8), or undefined when it is not armed. */
@@ -443,7 +476,7 @@ export class LossDetection<T> {
 
   private ackElicitingInFlightTotal(): number {
     let n = 0;
-    for (const st of this.spaces.values()) n += st.ackElicitingInFlight;
+    for (const space of SPACES) n += this.state(space).ackElicitingInFlight;
     return n;
   }
 

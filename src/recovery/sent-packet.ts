@@ -93,13 +93,19 @@ export class SentPacketStore<T> {
   }
 
   /**
-   * Removes and returns the held packets with numbers in [smallest, largest], ascending. Costs
-   * O(min(range width, packets held)), so a peer's wide ranges cost no more than the store size.
+   * Removes the held packets with numbers in [smallest, largest] and appends them to `out`,
+   * ascending; returns `out`. The range is first clipped to the packets held, then costs
+   * O(min(clipped width, packets held)): a peer's wide ranges, or ranges it keeps repeating for
+   * packets already removed, cost no more than the store size (usually nothing).
    */
-  removeRange(smallest: number, largest: number): SentPacket<T>[] {
-    const out: SentPacket<T>[] = [];
-    if (largest - smallest + 1 <= this.packets.size) {
-      for (let pn = smallest; pn <= largest; pn++) {
+  removeRange(smallest: number, largest: number, out: SentPacket<T>[] = []): SentPacket<T>[] {
+    const oldest = this.oldest();
+    if (oldest === undefined) return out;
+    const from = Math.max(smallest, oldest.packetNumber);
+    const to = Math.min(largest, this.largestSentNumber);
+    if (to < from) return out;
+    if (to - from + 1 <= this.packets.size) {
+      for (let pn = from; pn <= to; pn++) {
         const p = this.packets.get(pn);
         if (p !== undefined) {
           this.packets.delete(pn);
@@ -107,11 +113,12 @@ export class SentPacketStore<T> {
         }
       }
     } else {
+      const start = out.length;
       for (const [pn, p] of this.packets) {
-        if (pn > largest) break;
-        if (pn >= smallest) out.push(p);
+        if (pn > to) break;
+        if (pn >= from) out.push(p);
       }
-      for (const p of out) this.packets.delete(p.packetNumber);
+      for (let i = start; i < out.length; i++) this.packets.delete(out[i]!.packetNumber);
     }
     return out;
   }

@@ -105,8 +105,8 @@ export class RecvStream {
 
   /** Contiguous bytes `read` could return now. */
   get readableBytes(): number {
-    const first = this.received.rangeAt(0);
-    return first !== undefined && first.start <= this.readOffset ? first.end - this.readOffset : 0;
+    const start = this.received.startAt(0);
+    return start !== undefined && start <= this.readOffset ? this.received.endAt(0)! - this.readOffset : 0;
   }
 
   /** Bytes of buffer memory held. */
@@ -324,11 +324,12 @@ export class RecvStream {
     // multiple times. Data that has already been received can be discarded. The data at a given
     // offset MUST NOT change if it is sent multiple times; an endpoint MAY treat receipt of
     // different data at the same offset within a stream as a connection error of type PROTOCOL_VIOLATION."
-    for (let i = this.firstRangeEndingAfter(start); ; i++) {
-      const r = this.received.rangeAt(i);
-      if (r === undefined || r.start >= end) break;
-      const from = Math.max(r.start, start);
-      const to = Math.min(r.end, end);
+    const received = this.received;
+    for (let i = received.indexAfter(start); i < received.length; i++) {
+      const rangeStart = received.startAt(i)!;
+      if (rangeStart >= end) break;
+      const from = Math.max(rangeStart, start);
+      const to = Math.min(received.endAt(i)!, end);
       for (let o = from; o < to; o++) {
         if (buf[o - base] !== data[o - start]) {
           throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, FrameType.Stream, `stream ${this.streamId}: different data at offset ${o}`);
@@ -342,26 +343,14 @@ export class RecvStream {
     // encountered an internal error and cannot continue with the connection") says we gave up.
     // OpenSSL's QUIC stack bounds its reassembly list the same way and closes with INTERNAL_ERROR
     // (openssl/openssl pull request 32654).
-    if (this.received.length >= this.maxFragments) {
-      const next = this.received.rangeAt(this.firstRangeEndingAfter(start - 1)); // first range with end >= start
-      if (next === undefined || next.start > end) {
+    if (received.length >= this.maxFragments) {
+      const nextStart = received.startAt(received.indexAfter(start - 1)); // first range with end >= start
+      if (nextStart === undefined || nextStart > end) {
         throw new TransportError(TransportErrorCode.INTERNAL_ERROR, FrameType.Stream, `stream ${this.streamId}: more than ${this.maxFragments} out-of-order fragments`);
       }
     }
     buf.set(data, start - base);
-    this.received.insert(start, end);
-  }
-
-  /** Index of the first received range whose end is > value (binary search). */
-  private firstRangeEndingAfter(value: number): number {
-    let lo = 0;
-    let hi = this.received.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.received.rangeAt(mid)!.end <= value) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    received.insert(start, end);
   }
 
   private ensureCapacity(end: number): void {

@@ -80,6 +80,8 @@ export class SendStream {
 
   private readonly chunks: Chunk[] = [];
   private head = 0;
+  /** Index of the chunk the last copy ended in: a hint for `findChunk`, checked before use. */
+  private cursor = 0;
   /** Bytes accepted from the application: the stream's end so far. */
   private writeOffset = 0;
   /** Highest offset sent + 1: the flow-control credit consumed (RFC 9000 §4.5). */
@@ -299,10 +301,14 @@ export class SendStream {
     switch (token.kind) {
       case 'stream':
         if (!this.canSendData) return;
-        this.acked.insert(token.offset, token.offset + token.length);
         this.lost.remove(token.offset, token.offset + token.length);
         if (token.fin) this.fin = FIN_ACKED;
-        this.advanceAckedPrefix();
+        // `acked` holds ranges above the acknowledged prefix only: a range acknowledged again
+        // (carried by two packets) may lie below it and must not move the prefix back.
+        if (token.offset + token.length > this.ackedPrefix) {
+          this.acked.insert(Math.max(token.offset, this.ackedPrefix), token.offset + token.length);
+          this.advanceAckedPrefix();
+        }
         // RFC 9000 §3.1: "Once all stream data has been successfully acknowledged, the sending
         // part of the stream enters the "Data Recvd" state, which is a terminal state."
         if (this.state === 'data_sent' && this.fin === FIN_ACKED && this.ackedPrefix === this.writeOffset) this.state = 'data_recvd';
@@ -382,10 +388,16 @@ export class SendStream {
       at = chunk.offset + to;
       i++;
     }
+    this.cursor = i - 1;
   }
 
-  /** Index of the chunk holding `offset` (binary search). */
+  /**
+   * Index of the chunk holding `offset`: new data is read in order, so first the chunk the last
+   * copy ended in and the one after it, else a binary search (chunks are contiguous and ascending).
+   */
   private findChunk(offset: number): number {
+    if (this.chunkHolds(this.cursor, offset)) return this.cursor;
+    if (this.chunkHolds(this.cursor + 1, offset)) return this.cursor + 1;
     let lo = this.head;
     let hi = this.chunks.length - 1;
     while (lo < hi) {
@@ -396,10 +408,15 @@ export class SendStream {
     return lo;
   }
 
+  private chunkHolds(i: number, offset: number): boolean {
+    const c = this.chunks[i];
+    return i >= this.head && c !== undefined && c.offset <= offset && offset < c.offset + c.data.length;
+  }
+
   private advanceAckedPrefix(): void {
-    const first = this.acked.rangeAt(0);
-    if (first === undefined || first.start > this.ackedPrefix) return;
-    this.ackedPrefix = first.end;
+    const start = this.acked.startAt(0);
+    if (start === undefined || start > this.ackedPrefix) return;
+    this.ackedPrefix = this.acked.endAt(0)!;
     this.acked.removeBelow(this.ackedPrefix);
     // Free chunks that are wholly acknowledged.
     while (this.head < this.chunks.length) {

@@ -77,6 +77,14 @@ export interface StreamSendObserver {
 /** Largest stream control frame (RESET_STREAM, RFC 9000 §19.4: type and three 8-byte varints). */
 const MAX_STREAM_CONTROL_FRAME = 1 + 8 + 8 + 8;
 
+/**
+ * Where `writeControlFrames` puts its tokens: a StreamsToken[], or the packet's whole token list
+ * (the connection's, whose element type is wider), so the tokens need no intermediate array.
+ */
+export interface TokenSink {
+  push(token: StreamsToken): unknown;
+}
+
 type StreamRelatedFrame = StreamFrame | ResetStreamFrame | StopSendingFrame | MaxStreamDataFrame | StreamDataBlockedFrame;
 
 /** Every stream of one connection. */
@@ -272,22 +280,19 @@ export class StreamManager {
    * STREAM_DATA_BLOCKED), while they fit; pushes a token per frame into `out`. Visits only the
    * streams marked since their last control frame, so the cost is independent of the stream count.
    */
-  writeControlFrames(w: Writer, now: Instant, rtt: Duration, out: StreamsToken[]): void {
-    const push = (t: StreamsToken | undefined): boolean => {
-      if (t !== undefined) out.push(t);
-      return t !== undefined;
-    };
-    push(this.connRecv.writeFrame(w, now, rtt));
-    push(this.connSend.writeFrame(w));
-    for (const dir of ['bidi', 'uni'] as const) {
-      push(this.remoteLimits[dir].writeFrame(w));
-      push(this.localLimits[dir].writeFrame(w));
-    }
+  writeControlFrames(w: Writer, now: Instant, rtt: Duration, out: TokenSink): void {
+    pushToken(out, this.connRecv.writeFrame(w, now, rtt));
+    pushToken(out, this.connSend.writeFrame(w));
+    pushToken(out, this.remoteLimits.bidi.writeFrame(w));
+    pushToken(out, this.localLimits.bidi.writeFrame(w));
+    pushToken(out, this.remoteLimits.uni.writeFrame(w));
+    pushToken(out, this.localLimits.uni.writeFrame(w));
+    if (this.controlDirty.size === 0) return; // the common case: no stream owes a control frame
     for (const id of this.controlDirty) {
       const entry = this.streams.get(id);
       if (entry !== undefined) {
-        if (entry.recv !== undefined) while (push(entry.recv.writeControlFrame(w, now, rtt)));
-        if (entry.send !== undefined) while (push(entry.send.writeControlFrame(w)));
+        if (entry.recv !== undefined) while (pushToken(out, entry.recv.writeControlFrame(w, now, rtt)));
+        if (entry.send !== undefined) while (pushToken(out, entry.send.writeControlFrame(w)));
         if (entry.recv?.hasControlFrames === true || entry.send?.hasControlFrames === true) {
           if (w.remaining < MAX_STREAM_CONTROL_FRAME) return; // the packet is full: keep the rest marked
           continue;
@@ -444,4 +449,11 @@ function frameTypeCode(frame: StreamRelatedFrame): number {
 
 function assertNever(x: never): never {
   throw new Error(`unexpected ${JSON.stringify(x)}`);
+}
+
+/** Pushes `token` into `out` if a frame was written; returns whether one was. */
+function pushToken(out: TokenSink, token: StreamsToken | undefined): boolean {
+  if (token === undefined) return false;
+  out.push(token);
+  return true;
 }

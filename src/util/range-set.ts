@@ -3,7 +3,9 @@
  * [start, end). The building block for ACK ranges (RFC 9000 §19.3.1), received packet numbers,
  * and stream reassembly (which offsets have arrived, RFC 9000 §2.2).
  *
- * Operations are O(log n) to find the place plus O(k) for the ranges merged. The number of
+ * Operations are O(log n) to find the place plus O(k) for the ranges merged. Growing or trimming
+ * one range (in-order arrivals, a read or acknowledgment consuming a prefix) is done in place;
+ * creating, merging or splitting ranges shifts the arrays behind them, O(n). The number of
  * ranges is what a caller bounds (an ACK tracker keeps only the newest ranges; a receive buffer
  * refuses data that would fragment it past its limit): `length` tells it.
  */
@@ -54,6 +56,21 @@ export class RangeSet {
     return { start: this.starts[i]!, end: this.ends[i]! };
   }
 
+  /** Start of the i-th range in ascending order, or undefined (`rangeAt` without an object). */
+  startAt(i: number): number | undefined {
+    return this.starts[i];
+  }
+
+  /** End (exclusive) of the i-th range in ascending order, or undefined. */
+  endAt(i: number): number | undefined {
+    return this.ends[i];
+  }
+
+  /** Index of the first range whose end is > value: the range containing `value` or the next one (`length` if none). */
+  indexAfter(value: number): number {
+    return this.firstEndingAtOrAfter(value + 1);
+  }
+
   /** Index of the first range whose end is >= value (the range containing or after value). */
   private firstEndingAtOrAfter(value: number): number {
     let lo = 0;
@@ -100,8 +117,17 @@ export class RangeSet {
     }
     // Existing ranges are disjoint, so their overlaps with [start, end) sum without double counting.
     const added = end - start - covered;
-    this.starts.splice(i, j - i, newStart);
-    this.ends.splice(i, j - i, newEnd);
+    if (j - i === 1) {
+      // Grows one range (the common case: data or packet numbers arriving in order): in place.
+      this.starts[i] = newStart;
+      this.ends[i] = newEnd;
+    } else if (j === i && i === this.starts.length) {
+      this.starts.push(newStart);
+      this.ends.push(newEnd);
+    } else {
+      this.starts.splice(i, j - i, newStart);
+      this.ends.splice(i, j - i, newEnd);
+    }
     return added;
   }
 
@@ -114,24 +140,30 @@ export class RangeSet {
   remove(start: number, end: number): void {
     if (end <= start) return;
     const i = this.firstEndingAtOrAfter(start + 1);
-    const newStarts: number[] = [];
-    const newEnds: number[] = [];
     let j = i;
-    while (j < this.starts.length && this.starts[j]! < end) {
-      const s = this.starts[j]!;
-      const e = this.ends[j]!;
-      if (s < start) {
-        newStarts.push(s);
-        newEnds.push(start);
-      }
-      if (e > end) {
-        newStarts.push(end);
-        newEnds.push(e);
-      }
-      j++;
+    while (j < this.starts.length && this.starts[j]! < end) j++;
+    if (j === i) return; // no range meets [start, end)
+    // Ranges i..j-1 meet [start, end): only the first can keep a head [its start, start), only
+    // the last a tail [end, its end). Rewritten in place; the ranges left over are cut out.
+    const keepHead = this.starts[i]! < start;
+    const tailEnd = this.ends[j - 1]!;
+    const keepTail = tailEnd > end;
+    if (keepHead && keepTail && j - i === 1) {
+      // A hole in one range: it becomes two.
+      this.starts.splice(i + 1, 0, end);
+      this.ends.splice(i, 0, start);
+      return;
     }
-    this.starts.splice(i, j - i, ...newStarts);
-    this.ends.splice(i, j - i, ...newEnds);
+    let k = i;
+    if (keepHead) this.ends[k++] = start;
+    if (keepTail) {
+      this.starts[k] = end;
+      this.ends[k++] = tailEnd;
+    }
+    if (k < j) {
+      this.starts.splice(k, j - k);
+      this.ends.splice(k, j - k);
+    }
   }
 
   /** Removes every integer below `value`. */

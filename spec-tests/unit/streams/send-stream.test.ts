@@ -117,6 +117,25 @@ describe('RFC 9000 §2.2: send buffer and backpressure', () => {
     expect(s.writableBytes).toBe(20);
   });
 
+  it('RFC 9000 §13.3: data acknowledged a second time (a retransmission and a late original) leaves the acknowledged prefix where it was', () => {
+    const s = send(30, 1000);
+    s.write(pattern(30));
+    const a = emit(s, 1 + 1 + 1 + 10)!; // [0, 10)
+    s.onLost(a.token);
+    const r = emit(s)!; // [0, 10) again
+    expect(r.token.offset).toBe(0);
+    const b = emit(s)!; // [10, 30)
+    s.onAcked(r.token);
+    s.onAcked(b.token);
+    expect(s.bytesAcked).toBe(30);
+    s.onAcked(a.token); // the original, declared lost too early, is acknowledged after all
+    expect(s.bytesAcked).toBe(30);
+    expect(s.writableBytes).toBe(30);
+    expect(s.write(pattern(5))).toBe(5);
+    s.onAcked(emit(s)!.token);
+    expect(s.bytesAcked).toBe(35);
+  });
+
   it('RFC 9000 §13.3: lost ranges are sent again before new data, minus what was acked since', () => {
     const s = send(1000, 1000);
     s.write(pattern(100));
