@@ -174,6 +174,23 @@ describe('RFC 9000 §9.3: NAT rebinding', () => {
   });
 });
 
+describe('RFC 9000 §9: packets from an unknown server address', () => {
+  it('RFC 9000 §9: the client discards a genuine server packet that arrives from an unknown address, and reads the same packet from the server address', async () => {
+    const pair = await confirmedPair({ clientPath: { local: CLIENT, remote: SERVER } });
+    const client = pair.client;
+    // A PING (0x01): ack-eliciting, so a processed copy would be counted and acknowledged.
+    const datagram = forgeOneRttDatagram(pair.server!, new Uint8Array([0x01]), pair.now);
+    const received = client.state.packetsReceived;
+    const bytes = client.state.bytesReceived;
+    pair.deliverNow('client', datagram.slice(), { local: CLIENT, remote: '10.9.9.9:443' });
+    expect(client.state.packetsReceived).toBe(received);
+    expect(client.state.bytesReceived).toBe(bytes);
+    expect(client.state.paths.list.map((p) => p.path.remote)).toEqual([SERVER]);
+    pair.deliverNow('client', datagram.slice(), { local: CLIENT, remote: SERVER });
+    expect(client.state.packetsReceived).toBe(received + 1);
+  });
+});
+
 describe('RFC 9000 §9.2, §9.5: client migration', () => {
   it('RFC 9000 §9: migrate() is refused before the handshake is confirmed and by the server', async () => {
     const pair = new ConnectionPair({ clientPath: { local: CLIENT, remote: SERVER } });

@@ -100,6 +100,12 @@ export function findPath(s: ConnectionState, path: NetworkPath): PathState | und
   return undefined;
 }
 
+/** True if one of the known paths leads to `remote` (whatever our local address on it). */
+export function isKnownRemote(s: ConnectionState, remote: string): boolean {
+  for (const p of s.paths.list) if (p.path.remote === remote) return true;
+  return false;
+}
+
 /**
  * The path for `path`, created if new. The list is bounded (a peer, or an attacker replaying its
  * packets from many addresses, cannot grow it): beyond MAX_PATHS the least recently used path that

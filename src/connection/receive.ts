@@ -30,7 +30,7 @@ import { announceStreams } from './stream-events.js';
 import { applyStreamFrame, onMaxStreamsFrame } from './stream-surface.js';
 import { announcePreferredAddress } from './migration.js';
 import { qlogPacketDropped, qlogPacketReceived, qlogPacketsLost } from './qlog-emit.js';
-import { isProbingFrame, onDatagramReceivedOnPath, onPacketOnPath, onPathChallenge, onPathResponse } from './paths.js';
+import { isKnownRemote, isProbingFrame, onDatagramReceivedOnPath, onPacketOnPath, onPathChallenge, onPathResponse } from './paths.js';
 import { onOneRttReceived, onRetryForZeroRtt, onZeroRttOpened, takeBufferedZeroRtt, zeroRttReadKeys } from './zero-rtt.js';
 
 /**
@@ -44,6 +44,13 @@ let receiveBuffer = new Uint8Array(2048);
 /** Handles one UDP datagram (RFC 9000 §12.2: "MUST individually process each QUIC packet"). */
 export function receiveDatagram(s: ConnectionState, now: Instant, datagram: Uint8Array, path: NetworkPath): void {
   if (s.phase === 'closed' || s.phase === 'draining') return;
+  // RFC 9000 §9: "If a client receives packets from an unknown server address, the client MUST
+  // discard these packets." Known: the addresses of the client's paths (the server's, and a
+  // preferred address once the client probes it, migration.ts).
+  if (s.role === 'client' && !isKnownRemote(s, path.remote)) {
+    if (s.qlog !== undefined) qlogPacketDropped(s.qlog, now, undefined, datagram.length, 'rejected'); // quic-events §5.7
+    return;
+  }
   // Decryption works in place on a copy; the caller's buffer stays untouched.
   if (receiveBuffer.length < datagram.length) receiveBuffer = new Uint8Array(datagram.length);
   receiveBuffer.set(datagram);
