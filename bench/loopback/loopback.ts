@@ -5,7 +5,8 @@
  *
  *   throughput   one connection, one stream, N MB upload ('B' mode of the raw echo protocol),
  *                beside raw node:dgram at the same datagram size, and quic-go's own bulk upload
- *   handshake    N sequential full handshakes, p50/p99, beside the in-memory TLS handshake
+ *   handshake    N sequential full and N resumed (PSK) handshakes, p50/p99, beside the in-memory TLS
+ *                handshake; connect to first echoed byte on resumed connections, 0-RTT vs 1-RTT
  *   stream-open  open a bidi stream, 1 byte out, 1 byte echoed, p50/p99, beside a raw dgram round trip
  *   messages     1 KB / 64 KB request-response echo on one stream, beside raw dgram ping-pong (1 KB)
  *   memory       server heap+external per idle connection with 1,000 (and 10,000) connections
@@ -218,11 +219,11 @@ export async function quicGoThroughput(binary: string, bytes: number): Promise<{
   }
 }
 
-/** Median ms of the in-memory node full TLS handshake (bench/handshake.ts), measured here. */
-async function inMemoryHandshakeMs(): Promise<number> {
+/** Median ms of an in-memory node TLS handshake task of bench/handshake.ts (default: the full one), measured here. */
+async function inMemoryHandshakeMs(task = 'node full handshake'): Promise<number> {
   const tasks = await handshakeTasks();
-  const full = tasks.find(([name]) => name === 'node full handshake');
-  if (full === undefined) throw new Error('no in-memory handshake task');
+  const full = tasks.find(([name]) => name === task);
+  if (full === undefined) throw new Error(`no in-memory handshake task ${task}`);
   const samples: number[] = [];
   for (let i = 0; i < 5; i++) full[2]();
   for (let i = 0; i < 30; i++) {
@@ -267,15 +268,42 @@ async function throughputGroup(c: LoopbackConfig, out: LoopbackRow[]): Promise<v
   }
 }
 
+interface HandshakesResult {
+  /** Full handshakes, ms from connect() to completion. */
+  samples: number[];
+  /** Handshakes offering the previous connection's ticket, timed the same way. */
+  resumedSamples: number[];
+  /** How many of them the server resumed (`handshakeInfo.resumed`). */
+  resumedCount: number;
+  /** Resumed connections, connect() to the first echoed byte, request sent after the handshake. */
+  echo1Rtt: number[];
+  /** The same with the request sent as 0-RTT. */
+  echo0Rtt: number[];
+  echo1RttResumed: number;
+  earlyAccepted: number;
+}
+
 async function handshakeGroup(c: LoopbackConfig, out: LoopbackRow[]): Promise<void> {
   const g = 'handshake (sequential, loopback)';
-  c.log?.(`handshake: ${c.handshakes} sequential connections`);
+  const n0Rtt = Math.max(1, Math.ceil(c.handshakes / 2));
+  c.log?.(`handshake: ${c.handshakes} full, ${c.handshakes} resumed, ${n0Rtt} + ${n0Rtt} resumed with a 1-byte echo (1-RTT / 0-RTT), sequential`);
   const mem = await inMemoryHandshakeMs();
-  const r = await withServer({}, {}, (ready) => client<{ samples: number[] }>('quic-handshakes', { port: ready.port, sha256: ready.sha256, n: c.handshakes }));
+  const memResumed = await inMemoryHandshakeMs('node resumed handshake (PSK)');
+  const r = await withServer({ tickets: true, 'early-data': true }, {}, (ready) => client<HandshakesResult>('quic-handshakes', {
+    port: ready.port, sha256: ready.sha256, n: c.handshakes, resumed: c.handshakes, 'zero-rtt': n0Rtt,
+  }));
+  const memName = 'in-memory TLS handshake (node, both sides, p50)';
   const s = summary(r.samples);
-  out.push(row(g, `full handshake p50 (n=${s.n})`, s.p50, 'ms', 'in-memory TLS handshake (node, both sides, p50)', mem, { min: s.min, max: s.max }));
-  out.push(row(g, `full handshake p99 (n=${s.n})`, s.p99, 'ms', 'in-memory TLS handshake (node, both sides, p50)', mem));
-  out.push(row(g, 'resumed handshake: NOT MEASURED (the api has no session-ticket / 0-RTT option yet)', Number.NaN, 'ms'));
+  out.push(row(g, `full handshake p50 (n=${s.n})`, s.p50, 'ms', memName, mem, { min: s.min, max: s.max }));
+  out.push(row(g, `full handshake p99 (n=${s.n})`, s.p99, 'ms', memName, mem));
+  const rs = summary(r.resumedSamples);
+  const resumedExtra = { min: rs.min, max: rs.max, resumed: r.resumedCount, of: rs.n, inMemoryResumedP50: memResumed };
+  out.push(row(g, `resumed handshake (PSK) p50 (n=${rs.n}, ${r.resumedCount} resumed)`, rs.p50, 'ms', memName, mem, resumedExtra));
+  out.push(row(g, `resumed handshake (PSK) p99 (n=${rs.n}, ${r.resumedCount} resumed)`, rs.p99, 'ms', memName, mem));
+  const one = summary(r.echo1Rtt);
+  const zero = summary(r.echo0Rtt);
+  out.push(row(g, `resumed, connect to 1st echoed byte, 1-RTT p50 (n=${one.n}, ${r.echo1RttResumed} resumed)`, one.p50, 'ms', memName, mem, { min: one.min, max: one.max, p99: one.p99 }));
+  out.push(row(g, `resumed, connect to 1st echoed byte, 0-RTT p50 (n=${zero.n}, ${r.earlyAccepted} accepted)`, zero.p50, 'ms', 'same with 1-RTT (p50)', one.p50, { min: zero.min, max: zero.max, p99: zero.p99, earlyAccepted: r.earlyAccepted }));
 }
 
 async function streamOpenGroup(c: LoopbackConfig, out: LoopbackRow[]): Promise<void> {

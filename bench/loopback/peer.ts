@@ -17,7 +17,7 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { QuicServer, connect, handleRawEchoStream, rawBulkUpload, type QuicConnection } from '../../src/api/index.js';
+import { QuicError, QuicErrorCode, QuicServer, connect, handleRawEchoStream, rawBulkUpload, type QuicConnection, type SessionTicket } from '../../src/api/index.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -36,6 +36,10 @@ const { positionals, values } = parseArgs({
     batch: { type: 'string', default: '100' },
     'max-ms': { type: 'string', default: '60000' },
     'profile-out': { type: 'string' },
+    tickets: { type: 'boolean', default: false },
+    'early-data': { type: 'boolean', default: false },
+    resumed: { type: 'string', default: '0' },
+    'zero-rtt': { type: 'string', default: '0' },
   },
 });
 const role = positionals[0];
@@ -64,8 +68,25 @@ function transport(): { maxDatagramSize?: number; initialMaxData?: number; initi
   };
 }
 
-async function connectPinned(): Promise<QuicConnection> {
-  return connect({ host: HOST, port: num('port') }, { ...transport(), serverCertificateHashes: [Buffer.from(values.sha256, 'hex')] });
+/** Connects with the server's certificate pinned; with `ticket`, offers it for resumption (and 0-RTT with `earlyData`). */
+async function connectPinned(ticket?: SessionTicket, earlyData = false): Promise<QuicConnection> {
+  return connect({ host: HOST, port: num('port') }, {
+    ...transport(), serverCertificateHashes: [Buffer.from(values.sha256, 'hex')],
+    ...(ticket === undefined ? {} : { sessionTicket: ticket }),
+    ...(earlyData ? { enableEarlyData: true } : {}),
+  });
+}
+
+/**
+ * The first session ticket `conn` received (RFC 8446 §4.6.1: the server sends NewSessionTicket after
+ * the handshake, so it may arrive a little after connect() resolved). Throws after 5 s without one.
+ */
+async function ticketOf(conn: QuicConnection): Promise<SessionTicket> {
+  const end = now() + 5000;
+  while (conn.sessionTicket === undefined && now() < end) await new Promise((r) => setTimeout(r, 1));
+  const t = conn.sessionTicket;
+  if (t === undefined) throw new Error('no session ticket within 5 s (server started without --tickets?)');
+  return t;
 }
 
 let profiler: Session | undefined;
@@ -119,7 +140,9 @@ function onStdin(handlers: Record<string, () => void | Promise<void>>): void {
 async function quicServer(): Promise<void> {
   const server = new QuicServer({ host: HOST, port: num('port'), tls: { selfSigned: true }, maxConnections: num('max-conns'), acceptBacklog: 1_000_000,
     // Every benchmark client comes from 127.0.0.1: the per-IP admission limits (100/s, 1,000 live) would refuse them.
-    rateLimits: false, ...transport() });
+    rateLimits: false, ...transport(),
+    // --tickets: one MemoryTicketStore for the server (single-use tickets, ADR 0004); --early-data: accept 0-RTT.
+    ...(values.tickets ? { tickets: true } : {}), ...(values['early-data'] ? { enableEarlyData: true } : {}) });
   await server.listen();
   void (async () => {
     for await (const conn of server) {
@@ -158,16 +181,70 @@ async function quicBulk(): Promise<void> {
   process.exit(0);
 }
 
-/** N sequential full handshakes, each timed from connect() to the handshake's completion. */
+/** One stream in echo mode: 'E' + 1 byte + FIN out, the echoed byte back (checked). */
+async function echoOneByte(conn: QuicConnection): Promise<void> {
+  const s = await conn.openBiStream();
+  const [, reply] = await Promise.all([s.writeAll(Uint8Array.of(0x45, 0x78)), s.readAll()]);
+  if (reply.length !== 1 || reply[0] !== 0x78) throw new Error(`bad echo ${reply.length}`);
+}
+
+/**
+ * N sequential full handshakes, each timed from connect() to the handshake's completion. Then, with
+ * --resumed M (the server started with --tickets): M sequential resumed handshakes (RFC 8446 §2.2,
+ * RFC 9001 §4.5), timed the same way, each offering the ticket the previous connection received
+ * (tickets are single-use per server store, ADR 0004), counted as resumed when `handshakeInfo.resumed`.
+ * Then, with --zero-rtt K (the server also with --early-data): K pairs of resumed connections timed
+ * from connect() to the first echoed byte of one 1-byte echo stream, one pair member in 1-RTT
+ * (stream opened after the handshake) and one with the request sent as 0-RTT (RFC 9001 §4.6.1),
+ * alternating so that load on the machine falls on both alike.
+ */
 async function quicHandshakes(): Promise<void> {
   const samples: number[] = [];
-  for (let i = 0; i < num('n'); i++) {
+  const n = num('n');
+  const wantTickets = num('resumed') > 0 || num('zero-rtt') > 0;
+  let ticket: SessionTicket | undefined;
+  for (let i = 0; i < n; i++) {
     const t0 = now();
     const conn = await connectPinned();
     samples.push(now() - t0);
+    // The last full connection supplies the first ticket (waited for after the timed span).
+    if (wantTickets && i === n - 1) ticket = await ticketOf(conn);
     void conn.close(0, 'done').catch(() => undefined);
   }
-  emit({ result: { samples } });
+  const resumedSamples: number[] = [];
+  let resumedCount = 0;
+  for (let i = 0; i < num('resumed'); i++) {
+    const t0 = now();
+    const conn = await connectPinned(ticket);
+    resumedSamples.push(now() - t0);
+    if (conn.handshakeInfo?.resumed === true) resumedCount++;
+    ticket = await ticketOf(conn);
+    void conn.close(0, 'done').catch(() => undefined);
+  }
+  const echo1Rtt: number[] = [];
+  const echo0Rtt: number[] = [];
+  let echo1RttResumed = 0;
+  let earlyAccepted = 0;
+  for (let i = 0; i < 2 * num('zero-rtt'); i++) {
+    const early = i % 2 === 1;
+    const t0 = now();
+    const conn = await connectPinned(ticket, early); // with 0-RTT: resolves before the handshake
+    try {
+      await echoOneByte(conn);
+    } catch (e) {
+      // 0-RTT rejected (RFC 9001 §4.6.2): the request goes again in 1-RTT, and the sample includes it.
+      if (!(e instanceof QuicError && e.code === QuicErrorCode.ZERO_RTT_REJECTED)) throw e;
+      await conn.handshake;
+      await echoOneByte(conn);
+    }
+    (early ? echo0Rtt : echo1Rtt).push(now() - t0);
+    const info = await conn.handshake;
+    if (early && info.earlyData === 'accepted') earlyAccepted++;
+    if (!early && info.resumed) echo1RttResumed++;
+    ticket = await ticketOf(conn);
+    void conn.close(0, 'done').catch(() => undefined);
+  }
+  emit({ result: { samples, resumedSamples, resumedCount, echo1Rtt, echo0Rtt, echo1RttResumed, earlyAccepted } });
   process.exit(0);
 }
 

@@ -20,19 +20,27 @@ describe('DESIGN §7 / issue 5: loopback benchmark machinery', () => {
     expect(Number.isFinite(raw.mbit) && raw.mbit > 0).toBe(true);
   }, 180_000);
 
-  it('RFC 9000 §7, §2.1: every group yields finite positive figures with 10 idle connections all held open', async () => {
+  it('RFC 9000 §7, §2.1, RFC 9001 §4.5: every group yields finite positive figures with 10 idle connections all held open', async () => {
     const rows = await runLoopback({
       bulkBytes: 1024 * 1024, rawMs: 200, largeDatagram: 4096, handshakes: 3, streamOpens: 5, messageMs: 200,
       idleCounts: [10], idleMaxMs: 60_000, qgoEcho: '/nonexistent/qgo-echo',
     });
     const measured = rows.filter((r) => !r.name.includes('SKIPPED') && !r.name.includes('NOT MEASURED'));
-    expect(measured.length).toBeGreaterThanOrEqual(12);
+    expect(measured.length).toBeGreaterThanOrEqual(16);
     for (const r of measured) {
       expect(Number.isFinite(r.value) && r.value > 0, `${r.name}: ${r.value}`).toBe(true);
       if (r.baseline !== undefined) expect(Number.isFinite(r.ratio) && r.ratio! > 0, `${r.name} ratio`).toBe(true);
     }
     // The quic-go row is skipped, with a note, when the binary is missing.
     expect(rows.some((r) => r.name.includes('quic-go') && r.name.includes('SKIPPED'))).toBe(true);
+    // RFC 8446 §2.2, RFC 9001 §4.5, §4.6.1: every ticketed connection resumed, every 0-RTT offer was accepted.
+    expect(rows.some((r) => r.name.includes('NOT MEASURED'))).toBe(false);
+    const resumed = rows.find((r) => r.name.startsWith('resumed handshake (PSK) p50'));
+    expect(resumed?.extra?.of).toBe(3);
+    expect(resumed?.extra?.resumed).toBe(3);
+    const zeroRtt = rows.find((r) => r.name.includes('0-RTT p50'));
+    expect(zeroRtt?.extra?.earlyAccepted).toBe(2);
+    expect(rows.find((r) => r.name.includes('1-RTT p50'))?.name).toContain('2 resumed');
     const memory = rows.find((r) => r.group.startsWith('memory'));
     expect(memory?.extra?.serverConnections).toBe(10);
     expect(memory?.extra?.opened).toBe(10);
