@@ -285,7 +285,8 @@ function sealDatagram(s: ConnectionState, now: Instant, drafts: readonly Draft[]
     if (w.offset !== payloadStart) throw new Error(`packet header of ${w.offset - start} bytes, ${d.headerSize} reserved`);
     // quic-events §5.5: the plaintext frames, read before protection encrypts them in place.
     if (s.qlog !== undefined) qlogPacketSent(s.qlog, s, now, { type: d.header?.type ?? PacketType.OneRtt, packetNumber: d.pn, dcid: d.header?.dcid ?? s.remoteCid, payload: out.subarray(payloadStart, payloadEnd), length: payloadEnd + TAG - start, mtuProbe: d.pmtuProbe });
-    const end = protectPacket(d.keys, out.subarray(start), pnOffset, d.pnLen, d.pn, payloadEnd - start);
+    // protectPacket wants the packet at index 0: a view only for a coalesced packet after the first.
+    const end = protectPacket(d.keys, start === 0 ? out : out.subarray(start), pnOffset, d.pnLen, d.pn, payloadEnd - start);
     offset = start + end;
     d.space.nextPacketNumber++;
     s.packetsSent++;

@@ -17,6 +17,9 @@ export function onAckedTokens(s: ConnectionState, packets: readonly SentPacket<C
   for (const p of packets) {
     for (const t of p.tokens) {
       switch (t.kind) {
+        case 'stream': // most tokens: tested first
+          s.streams?.onAcked(t);
+          break;
         case 'ack':
           s.spaces[t.token.space].ack.onAckFrameAcked(t.token);
           break;

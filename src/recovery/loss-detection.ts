@@ -83,6 +83,7 @@ export type LossTimeoutResult<T> =
   | { readonly kind: 'pto'; readonly space: PacketNumberSpace; readonly probes: 1 | 2; readonly antiDeadlock: boolean };
 
 interface SpaceState<T> {
+  readonly space: PacketNumberSpace;
   readonly sent: SentPacketStore<T>;
   /** RFC 9002 A.3 largest_acked_packet (-1: infinite/none). */
   largestAcked: number;
@@ -103,7 +104,8 @@ export class LossDetection<T> {
   cc: CongestionController;
   /** RFC 9002 §7.8: set by the connection when it is not filling the congestion window. */
   appLimited = false;
-  private readonly spaces: Map<PacketNumberSpace, SpaceState<T>> = new Map();
+  /** Per-space state, in `SPACES` order (Initial, Handshake, Application Data): indexed, not looked up in a Map. */
+  private readonly spaces: readonly SpaceState<T>[];
   private readonly ecn = new EcnValidator();
   private readonly maxTracked: number;
   private inFlightBytes = 0;
@@ -123,9 +125,7 @@ export class LossDetection<T> {
     this.rtt = new RttEstimator(config.initialRtt);
     this.addressValidated = config.peerCompletedAddressValidation;
     this.maxTracked = Math.max(1, config.maxTrackedPackets ?? DEFAULT_MAX_TRACKED_PACKETS);
-    for (const s of SPACES) {
-      this.spaces.set(s, { sent: new SentPacketStore<T>(), largestAcked: -1, lossTime: undefined, timeOfLastAckEliciting: undefined, ackElicitingInFlight: 0, discarded: false });
-    }
+    this.spaces = SPACES.map((space) => ({ space, sent: new SentPacketStore<T>(), largestAcked: -1, lossTime: undefined, timeOfLastAckEliciting: undefined, ackElicitingInFlight: 0, discarded: false }));
   }
 
   /**
@@ -342,11 +342,11 @@ export class LossDetection<T> {
   getLossTimeAndSpace(): { time: Instant; space: PacketNumberSpace } | undefined {
     let time: Instant | undefined;
     let space: PacketNumberSpace = PacketNumberSpace.Initial;
-    for (const sp of SPACES) {
-      const t = this.state(sp).lossTime;
+    for (const st of this.spaces) {
+      const t = st.lossTime;
       if (t !== undefined && (time === undefined || t < time)) {
         time = t;
-        space = sp;
+        space = st.space;
       }
     }
     return time === undefined ? undefined : { time, space };
@@ -363,8 +363,8 @@ export class LossDetection<T> {
     }
     let time: Instant | undefined;
     let space: PacketNumberSpace = PacketNumberSpace.Initial;
-    for (const sp of SPACES) {
-      const st = this.state(sp);
+    for (const st of this.spaces) {
+      const sp = st.space;
       if (st.ackElicitingInFlight === 0 || st.timeOfLastAckEliciting === undefined) continue;
       if (sp === PacketNumberSpace.ApplicationData) {
         // RFC 9002 §6.2.1: "An endpoint MUST NOT set its PTO timer for the Application Data
@@ -476,7 +476,7 @@ export class LossDetection<T> {
 
   private ackElicitingInFlightTotal(): number {
     let n = 0;
-    for (const space of SPACES) n += this.state(space).ackElicitingInFlight;
+    for (const st of this.spaces) n += st.ackElicitingInFlight;
     return n;
   }
 
@@ -487,7 +487,8 @@ export class LossDetection<T> {
     if (p.ackEliciting) st.ackElicitingInFlight--;
   }
 
+  /** The state of `space` (its index in `SPACES`). */
   private state(space: PacketNumberSpace): SpaceState<T> {
-    return this.spaces.get(space)!;
+    return this.spaces[space === PacketNumberSpace.ApplicationData ? 2 : space === PacketNumberSpace.Handshake ? 1 : 0]!;
   }
 }

@@ -299,20 +299,28 @@ export class SendStream {
   /** The packet carrying `token` was acknowledged. */
   onAcked(token: SendStreamToken): void {
     switch (token.kind) {
-      case 'stream':
+      case 'stream': {
         if (!this.canSendData) return;
-        this.lost.remove(token.offset, token.offset + token.length);
+        const end = token.offset + token.length;
+        if (!this.lost.isEmpty) this.lost.remove(token.offset, end);
         if (token.fin) this.fin = FIN_ACKED;
         // `acked` holds ranges above the acknowledged prefix only: a range acknowledged again
         // (carried by two packets) may lie below it and must not move the prefix back.
-        if (token.offset + token.length > this.ackedPrefix) {
-          this.acked.insert(Math.max(token.offset, this.ackedPrefix), token.offset + token.length);
-          this.advanceAckedPrefix();
+        if (end > this.ackedPrefix) {
+          if (token.offset <= this.ackedPrefix && this.acked.isEmpty) {
+            // In-order acknowledgement (the common case): the range extends the prefix and no
+            // acknowledged range above waits to join it, so the set is not touched.
+            this.setAckedPrefix(end);
+          } else {
+            this.acked.insert(Math.max(token.offset, this.ackedPrefix), end);
+            this.advanceAckedPrefix();
+          }
         }
         // RFC 9000 §3.1: "Once all stream data has been successfully acknowledged, the sending
         // part of the stream enters the "Data Recvd" state, which is a terminal state."
         if (this.state === 'data_sent' && this.fin === FIN_ACKED && this.ackedPrefix === this.writeOffset) this.state = 'data_recvd';
         return;
+      }
       case 'reset_stream':
         // RFC 9000 §3.1: "Once a packet containing a RESET_STREAM has been acknowledged, the
         // sending part of the stream enters the "Reset Recvd" state, which is a terminal state."
@@ -413,15 +421,20 @@ export class SendStream {
     return i >= this.head && c !== undefined && c.offset <= offset && offset < c.offset + c.data.length;
   }
 
+  /** Joins the lowest acknowledged range to the prefix when it touches it. */
   private advanceAckedPrefix(): void {
     const start = this.acked.startAt(0);
     if (start === undefined || start > this.ackedPrefix) return;
-    this.ackedPrefix = this.acked.endAt(0)!;
+    this.setAckedPrefix(this.acked.endAt(0)!);
     this.acked.removeBelow(this.ackedPrefix);
-    // Free chunks that are wholly acknowledged.
+  }
+
+  /** Every byte below `prefix` (above the current prefix) is acknowledged: frees the chunks wholly below it. */
+  private setAckedPrefix(prefix: number): void {
+    this.ackedPrefix = prefix;
     while (this.head < this.chunks.length) {
       const c = this.chunks[this.head]!;
-      if (c.offset + c.data.length > this.ackedPrefix) break;
+      if (c.offset + c.data.length > prefix) break;
       this.head++;
     }
     if (this.head > 32 && this.head * 2 > this.chunks.length) {
