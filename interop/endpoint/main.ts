@@ -105,8 +105,10 @@ async function runServer(testcase: string): Promise<number> {
   log(`listening on ${server.address.address} testcase=${testcase} root=${root}`);
   void (async () => {
     for await (const conn of server) {
-      const h = conn.handshakeInfo;
-      log(`connection from ${conn.remoteAddress} version=0x${conn.version.toString(16)} resumed: ${h?.resumed}, earlyData: ${h?.earlyData}`);
+      // With enableEarlyData a 0-RTT connection arrives before its handshake completes (QuicServer): log the outcome then.
+      const tag = `connection from ${conn.remoteAddress} version=0x${conn.version.toString(16)}`;
+      if (conn.isHandshakeComplete) log(`${tag} resumed: ${conn.handshakeInfo?.resumed}, earlyData: ${conn.handshakeInfo?.earlyData}`);
+      else void conn.handshake.then((h) => log(`${tag} (accepted at 0-RTT) resumed: ${h.resumed}, earlyData: ${h.earlyData}`), () => undefined);
       void conn.closed.then(() => log(`connection from ${conn.remoteAddress} ended on local ${conn.localAddress}`));
       if (testcase === 'http3') void serveHttp3(conn, { root }).catch((e: unknown) => log(`h3: ${String(e)}`));
       else void serveHq(conn, { root, onRequest: (r) => log(`${r.status} ${r.path} ${r.bytes} bytes`) }).catch(() => undefined);

@@ -15,6 +15,15 @@
  * opened in 0-RTT (their IDs are reused), and this class fails every stream object that existed
  * then with ERR_QUIC_0RTT_REJECTED (typed error, no transparent replay: the application opens its
  * streams again after `handshake`, under the server's real limits and ALPN).
+ *
+ * Server side, a QuicServer with `enableEarlyData` hands out a connection whose 0-RTT it accepted
+ * as soon as it processed the ClientHello (core event 'early_data_accepted', like quinn's
+ * `Connecting::into_0rtt` or quic-go's `ListenEarly`): `isHandshakeComplete` is false, `alpn` is
+ * known, `handshakeInfo` is undefined until `handshake` resolves; the client's 0-RTT streams are
+ * readable at once and replies go out in 1-RTT packets before the handshake completes (RFC 9001
+ * §5.7). RFC 8446 §8 / RFC 9001 §9.2: 0-RTT data can be replayed, so act only on idempotent
+ * requests before `handshake` resolves; if the handshake then fails, the connection closes with
+ * the error (`closed`, `handshake` rejects, streams fail).
  */
 import type { Connection } from '../connection/connection.js';
 import type { MigrateResult } from '../connection/migration.js';
@@ -146,6 +155,15 @@ export class QuicConnection implements StreamHost, QuicConnectionLike<QuicBiStre
     return this.handshakeValue;
   }
 
+  /**
+   * True once the handshake completed (RFC 9001 §4.1.1). False on a connection handed out early:
+   * a client's 0-RTT connection, or a server's connection whose 0-RTT it accepted (QuicServer
+   * `enableEarlyData`): until then the peer may be replaying 0-RTT data (RFC 8446 §8).
+   */
+  get isHandshakeComplete(): boolean {
+    return this.handshakeValue !== undefined;
+  }
+
   /** The latest session ticket the server sent (client; RFC 9001 §4.5): pass it as `sessionTicket` to resume. */
   get sessionTicket(): SessionTicket | undefined {
     return this.ticketList[this.ticketList.length - 1];
@@ -161,7 +179,7 @@ export class QuicConnection implements StreamHost, QuicConnectionLike<QuicBiStre
     return this.newTokenValue;
   }
 
-  /** The negotiated ALPN protocol (after the handshake). */
+  /** The negotiated ALPN protocol (after the handshake; on a server, once it accepted 0-RTT). */
   get alpn(): string | undefined {
     return this.alpnValue;
   }
@@ -233,6 +251,9 @@ export class QuicConnection implements StreamHost, QuicConnectionLike<QuicBiStre
   /** @internal one event of the core connection, in order. */
   handleEvent(ev: ConnectionEvent): void {
     switch (ev.type) {
+      case 'early_data_accepted':
+        this.alpnValue = ev.alpn; // server: ALPN is settled at the ClientHello (RFC 9001 §8.1)
+        break;
       case 'handshake_completed':
         if (ev.earlyData === 'rejected' && this.link.role === 'client') this.onZeroRttRejected();
         this.alpnValue = ev.alpn;
@@ -271,7 +292,7 @@ export class QuicConnection implements StreamHost, QuicConnectionLike<QuicBiStre
         for (let d = this.connection.readDatagram(); d !== undefined; d = this.connection.readDatagram()) this.incomingDatagrams.push(d);
         break;
       case 'connection_closed':
-        this.onClosed({ initiator: ev.by, code: ev.code, reason: ev.reason, errorSpace: ev.errorSpace, handshakeCompleted: this.alpnValue !== undefined });
+        this.onClosed({ initiator: ev.by, code: ev.code, reason: ev.reason, errorSpace: ev.errorSpace, handshakeCompleted: this.handshakeValue !== undefined });
         break;
       default:
         // Connection IDs, paths (the driver's business), and event types added to the core later.

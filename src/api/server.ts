@@ -2,6 +2,11 @@
  * `QuicServer` (DESIGN §7): an Endpoint (RFC 9000 §5.2) on a UDP socket, with TLS from a
  * certificate chain and key (PEM or DER) or a generated self-signed ECDSA P-256 certificate for
  * development (DESIGN §3). `await listen()`, then `accept()` or `for await (const conn of server)`.
+ *
+ * Connections reach `accept()` once their handshake completed, except with `enableEarlyData`: a
+ * connection whose 0-RTT the server accepted is delivered as soon as the ClientHello was processed
+ * (core event 'early_data_accepted'), so the application can answer the 0-RTT request in the
+ * server's first flight (RFC 9001 §5.7) and the client gets it one round trip after connecting.
  */
 import type { CongestionControlAlgorithm } from '../congestion/index.js';
 import type { ServerConnectionOptions } from '../connection/types.js';
@@ -62,7 +67,9 @@ export interface QuicServerOptions extends TransportOptions {
    * Admission after the handshake (sync or async), with `remote` and the negotiated `alpn`, before
    * the connection reaches `accept()`; a refusal closes it with application error `code` (default
    * 0) and `reason`. (The client certificate is not surfaced by the core yet: `clientCertificate`
-   * stays undefined.)
+   * stays undefined.) With `enableEarlyData`, a connection whose 0-RTT was accepted is admitted
+   * when it is accepted, before its handshake completes: `remote` and `alpn` are known then, and a
+   * resumed session carries no client certificate (the server asks for one only in a full handshake).
    */
   readonly admitConnection?: (info: AdmissionInfo) => AdmissionDecision | Promise<AdmissionDecision>;
   /** Crypto provider (default node:crypto). */
@@ -80,7 +87,20 @@ export interface QuicServerOptions extends TransportOptions {
    * TicketStore. Default off.
    */
   readonly tickets?: boolean | TicketStore;
-  /** Accept 0-RTT from resumed clients (RFC 9001 §4.6.2; needs `tickets`). Default off. */
+  /**
+   * Accept 0-RTT from resumed clients (RFC 9001 §4.6.2; needs `tickets`). Default off. A
+   * connection whose 0-RTT was accepted reaches `accept()` before its handshake completes, as soon
+   * as the ClientHello was processed (`conn.isHandshakeComplete` false, `conn.handshake` pending,
+   * `conn.alpn` set): its 0-RTT streams are readable at once and the server's writes leave in
+   * 1-RTT packets right away (0.5-RTT data, RFC 9001 §5.7). If the handshake then fails, the
+   * connection closes with the error (`handshake` rejects, `closed` resolves, streams fail).
+   *
+   * Replay (RFC 8446 §8, RFC 9001 §9.2): 0-RTT data is not protected against replay: an attacker
+   * can send a captured 0-RTT flight again (the ticket store's anti-replay set, RFC 8446 §8.1,
+   * limits this to one acceptance per ticket per store, not across servers or store restarts).
+   * Act only on idempotent requests before `await conn.handshake`; the client is not proven live
+   * (RFC 9001 §5.7) until then.
+   */
   readonly enableEarlyData?: boolean;
   /**
    * RFC 9000 §9.6: addresses advertised in preferred_address ("a.b.c.d:port", "[v6]:port"); the
@@ -107,7 +127,7 @@ export interface ServerStats {
   readonly refusalsSent: number;
   /** Datagrams received on the preferred-address sockets (RFC 9000 §9.6), by address. */
   readonly preferredAddressDatagrams: Readonly<Record<string, number>>;
-  /** Connections `admitConnection` refused (or that threw) after their handshake. */
+  /** Connections `admitConnection` refused (or that threw): after their handshake, or at 0-RTT acceptance with `enableEarlyData`. */
   readonly refusedAfterHandshake: number;
 }
 
@@ -128,7 +148,8 @@ export class QuicServer {
   private readonly provider: CryptoProvider;
   private driver: ServerDriver | undefined;
   private cert: ServerCertificateInfo | undefined;
-  private readonly conns = new Map<ConnectionHandle, { conn: QuicConnection; releaseResolve: () => void; handshook: boolean }>();
+  /** `delivered`: handed to admission / `accept()` (at 'early_data_accepted' or 'handshake_completed'). */
+  private readonly conns = new Map<ConnectionHandle, { conn: QuicConnection; releaseResolve: () => void; delivered: boolean }>();
   private readonly backlog: AsyncQueue<QuicConnection>;
   private accepted = 0;
   private refusedAfterHandshake = 0;
@@ -229,17 +250,21 @@ export class QuicServer {
           releaseResolve = r;
         });
         const conn = new QuicConnection({ connection: core, wake: () => driver.wake(), localAddress: driver.localAddress, remoteAddress: ev.remote, released, role: 'server' });
-        this.conns.set(ev.handle, { conn, releaseResolve, handshook: false });
+        this.conns.set(ev.handle, { conn, releaseResolve, delivered: false });
         return;
       }
       case 'connection_event': {
         const entry = this.conns.get(ev.handle);
         if (entry === undefined) return;
         entry.conn.handleEvent(ev.event);
-        if (ev.event.type === 'handshake_completed' && !entry.handshook) {
-          entry.handshook = true;
+        const inner = ev.event;
+        // The connection goes to the application once its handshake completed, or earlier once
+        // its 0-RTT was accepted when the server opted into early data (RFC 9001 §4.6.2, §5.7).
+        const ready = inner.type === 'handshake_completed' || (inner.type === 'early_data_accepted' && this.options.enableEarlyData === true);
+        if (ready && !entry.delivered) {
+          entry.delivered = true;
           if (this.closing) entry.conn.close(0, 'server closing').catch(() => undefined);
-          else if (this.options.admitConnection !== undefined) this.admitAfterHandshake(entry.conn, ev.event.alpn);
+          else if (this.options.admitConnection !== undefined) this.admit(entry.conn, inner.alpn);
           else {
             this.accepted++;
             this.backlog.push(entry.conn);
@@ -259,7 +284,7 @@ export class QuicServer {
   }
 
   /** Runs `admitConnection`; the connection goes to `accept()` or is closed. */
-  private admitAfterHandshake(conn: QuicConnection, alpn: string): void {
+  private admit(conn: QuicConnection, alpn: string): void {
     const hook = this.options.admitConnection!;
     void (async () => hook({ remote: conn.remoteAddress, alpn }))().then(
       (d) => d,
@@ -275,7 +300,10 @@ export class QuicServer {
     });
   }
 
-  /** The next connection whose handshake completed. Rejects once the server is closed. */
+  /**
+   * The next connection whose handshake completed (with `enableEarlyData`, or whose 0-RTT was
+   * accepted: check `conn.isHandshakeComplete`). Rejects once the server is closed.
+   */
   accept(): Promise<QuicConnection> {
     if (this.driver === undefined) return Promise.reject(new QuicError(QuicErrorCode.INVALID_STATE, 'not listening'));
     return this.backlog.shift();

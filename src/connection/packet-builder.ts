@@ -219,7 +219,9 @@ function writeBody(s: ConnectionState, now: Instant, sp: PacketSpace, w: Writer,
     s.handshakeDonePending = false;
     tokens.push({ kind: 'handshake_done' });
   }
-  if (!s.handshakeComplete && s.role === 'server') return;
+  // RFC 9001 §5.7: before the handshake completes a server's 1-RTT use "is limited to sending
+  // data"; it sends stream data then only once it accepted 0-RTT (0.5-RTT answers, zero-rtt.ts).
+  if (!s.handshakeComplete && s.role === 'server' && !s.zeroRtt.accepted) return;
   if (s.handshakeComplete) writeConnectionIdFrames(s, w, tokens);
   writeNewTokenFrames(s, w, tokens);
   writePing(s, w); // a PING queued by ping() or the keep-alive timer (app-surface.ts)

@@ -22,7 +22,7 @@ import { checkPeerVersionInformation, chooseServerVersion } from './versions.js'
 import { spaceOfLevel, type CryptoLevel } from './packet-space.js';
 import { pushEvent, type ConnectionState } from './state.js';
 import { qlogHandshakeComplete, qlogHandshakeConfirmed, qlogPeerParameters, qlogSpaceDiscarded, qlogTlsSecret } from './qlog-emit.js';
-import { keepsZeroRttStreams, onEarlyDataOutcome, onEarlySecret, onOneRttWriteKeys } from './zero-rtt.js';
+import { keepsZeroRttStreams, onEarlyDataAccepted, onEarlyDataOutcome, onEarlySecret, onOneRttWriteKeys } from './zero-rtt.js';
 
 /** Largest auto-tuned receive windows. */
 const MAX_STREAM_WINDOW = 16 * 1024 * 1024;
@@ -84,6 +84,10 @@ function onTlsEvent(s: ConnectionState, now: Instant, ev: TlsEvent): void {
       return;
     case 'verify_certificate':
       pushEvent(s, { type: 'verify_certificate', chain: ev.chain, serverName: ev.serverName, trustAnchors: ev.trustAnchors });
+      return;
+    case 'early_data_accepted':
+      // Server: the application may take the connection now and read the 0-RTT streams (zero-rtt.ts).
+      if (onEarlyDataAccepted(s)) pushEvent(s, { type: 'early_data_accepted', alpn: ev.alpn });
       return;
     case 'handshake_complete':
       s.handshakeComplete = true;

@@ -187,6 +187,16 @@ export type ConnectionEvent =
    * `earlyData`: what became of 0-RTT (RFC 9001 §4.6.2; on 'rejected' a client's streams were reset).
    */
   | { readonly type: 'handshake_completed'; readonly alpn: string; readonly resumed: boolean; readonly earlyData: 'accepted' | 'rejected' | 'not_offered' }
+  /**
+   * Server only: TLS accepted the client's 0-RTT at its ClientHello (RFC 9001 §4.6.2, RFC 8446
+   * §4.2.10) and the 0-RTT read keys are installed, so the client's early streams can be read now,
+   * and the reply goes out in 1-RTT packets before the handshake completes (RFC 9001 §5.7,
+   * "0.5-RTT data"). Comes before 'handshake_completed' (which then says `earlyData: 'accepted'`),
+   * at most once, never on rejection or a full handshake. `alpn` is the negotiated protocol. The
+   * client is not authenticated beyond its PSK binder yet and 0-RTT data may be a replay (RFC 8446
+   * §8, RFC 9001 §9.2): act only on idempotent requests before the handshake completes.
+   */
+  | { readonly type: 'early_data_accepted'; readonly alpn: string }
   | { readonly type: 'stream_opened'; readonly streamId: number }
   | { readonly type: 'stream_readable'; readonly streamId: number }
   | { readonly type: 'stream_writable'; readonly streamId: number }

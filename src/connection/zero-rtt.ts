@@ -67,6 +67,8 @@ export interface ZeroRttState {
   discardDeadline: Instant | undefined;
   /** Server: 0-RTT packets waiting for the keys (bounded by MAX_BUFFERED_ZERO_RTT_PACKETS). */
   readonly buffered: BufferedZeroRttPacket[];
+  /** Server: TLS accepted 0-RTT at the ClientHello (before the handshake completes). */
+  accepted: boolean;
   /** The TLS outcome once the handshake completed. */
   outcome: EarlyDataOutcome | undefined;
   /** 0-RTT packets sent (client) and opened (server), for stats and tests. */
@@ -78,7 +80,7 @@ export interface ZeroRttState {
 export function createZeroRttState(ticket: SessionTicket | undefined): ZeroRttState {
   return {
     ticket, remembered: undefined, limits: undefined, writeKeys: undefined, readKeys: undefined, discarded: false, discardDeadline: undefined,
-    buffered: [], outcome: undefined, packetsSent: 0, packetsReceived: 0,
+    buffered: [], accepted: false, outcome: undefined, packetsSent: 0, packetsReceived: 0,
   };
 }
 
@@ -169,6 +171,20 @@ export function onEarlySecret(
   // max_datagram_frame_size transport parameter. Doing so allows the client to send DATAGRAM
   // frames in 0-RTT packets."
   s.datagramSend.peerMaxFrameSize = remembered.maxDatagramFrameSize;
+}
+
+/**
+ * Server: TLS accepted 0-RTT at the ClientHello (its 0-RTT read keys were just installed by
+ * onEarlySecret). From now on the server also sends application data in 1-RTT packets before the
+ * handshake completes (RFC 9001 §5.7: "the server's use of 1-RTT keys before the handshake is
+ * complete is limited to sending data"; RFC 8446 §2.3: the server can answer 0-RTT data in its
+ * first flight). True if the state changed (the caller then tells the application).
+ */
+export function onEarlyDataAccepted(s: ConnectionState): boolean {
+  const z = s.zeroRtt;
+  if (s.role !== 'server' || z.accepted || z.discarded) return false;
+  z.accepted = true;
+  return true;
 }
 
 /** Client: the handshake's parameters arrived; true if the 0-RTT streams stay until the outcome is known. */

@@ -275,6 +275,7 @@ export class TlsServerSession implements TlsSession {
     const earlyData = acceptEarly ? 'accepted' : earlyOffered || retry?.earlyOffered === true ? 'rejected' : 'not_offered';
     if (acceptEarly) {
       this.#secret('early', 'read', suite, keySchedule.clientEarlyTrafficSecret(transcript.hash()), 'CLIENT_EARLY_TRAFFIC_SECRET');
+      this.#emit({ type: 'early_data_accepted', alpn: alpn?.name ?? '' });
     }
 
     // A full handshake authenticates with a certificate (RFC 8446 §4.4.2, §4.4.3).

@@ -157,6 +157,11 @@ export type TlsEvent =
    * call `completeCertificateVerification(result)` when done. The handshake waits for it.
    */
   | { readonly type: 'verify_certificate'; readonly chain: readonly Uint8Array[]; readonly serverName: string | undefined; readonly trustAnchors: readonly Uint8Array[] }
+  /**
+   * Server: the ClientHello's early_data was accepted (RFC 8446 §4.2.10); the 0-RTT read secret was
+   * just emitted and `alpn` is the negotiated protocol (the ticket's, RFC 9001 §4.6.1).
+   */
+  | { readonly type: 'early_data_accepted'; readonly alpn: string }
   /** The handshake finished (RFC 9001 §4.1.1: "the TLS handshake is complete"). */
   | { readonly type: 'handshake_complete'; readonly alpn: string; readonly resumed: boolean; readonly earlyData: 'accepted' | 'rejected' | 'not_offered'; readonly peerCertificates: readonly Uint8Array[] }
   /** Client: a ticket to resume with later. */
