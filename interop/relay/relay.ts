@@ -47,6 +47,13 @@ export interface RelayOptions {
   readonly seed: number;
   /** Scenario time at relay start in ms (default 0: blackhole and rebind times count from start). */
   readonly startAtMs?: number;
+  /**
+   * When the scenario clock starts: 'start' (default) when `start` returns; 'first-datagram' when
+   * the first client datagram arrives (scenario time `startAtMs` then, and until then). The runner
+   * uses the latter: its client starts right after the simulator, while a local client process may
+   * take a second or more to start, which could put the first rebind (1 s) inside the handshake.
+   */
+  readonly clock?: 'start' | 'first-datagram';
 }
 
 /** Relay-level counters (the sim's per-direction counters are in `RelayStats`). */
@@ -116,6 +123,8 @@ export class ImpairmentRelay {
   private upstreamFamily: 'udp4' | 'udp6' = 'udp4';
   private t0 = 0;
   private startAt = 0;
+  /** False until the first client datagram with `clock: 'first-datagram'`. */
+  private clockRunning = true;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt: Instant | undefined;
   private closed = false;
@@ -159,6 +168,7 @@ export class ImpairmentRelay {
     this.listenSocket = socket;
     this.startAt = Math.round((options.startAtMs ?? 0) * 1000);
     this.t0 = performance.now();
+    this.clockRunning = options.clock !== 'first-datagram';
   }
 
   /** The client-facing address (after `start`). */
@@ -170,6 +180,7 @@ export class ImpairmentRelay {
 
   /** Scenario time now (µs). */
   now(): Instant {
+    if (!this.clockRunning) return instant(this.startAt);
     return instant((performance.now() - this.t0) * 1000 + this.startAt);
   }
 
@@ -219,6 +230,10 @@ export class ImpairmentRelay {
   private onClientDatagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     if (this.closed) return;
     this.counters.fromClient++;
+    if (!this.clockRunning) {
+      this.clockRunning = true;
+      this.t0 = performance.now();
+    }
     const key = formatAddress(rinfo.address, rinfo.port);
     let client = this.clientsByReal.get(key);
     if (!client) {

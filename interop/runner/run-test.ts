@@ -132,7 +132,7 @@ export async function runTest(tc: TestCase, client: Implementation, server: Impl
     }
     relay = new ImpairmentRelay();
     await relay.start({ scenario: tc.scenario, listen: v6 ? `[::1]:${relayPort}` : `127.0.0.1:${relayPort}`,
-      server: v6 ? `[::1]:${serverPort}` : `127.0.0.1:${serverPort}`, seed: opts.seed });
+      server: v6 ? `[::1]:${serverPort}` : `127.0.0.1:${serverPort}`, seed: opts.seed, clock: 'first-datagram' });
     if (preferred !== undefined) {
       relay2 = new ImpairmentRelay();
       await relay2.start({ scenario: tc.scenario, listen: v6 ? `[::1]:${preferred.relayPort}` : `127.0.0.1:${preferred.relayPort}`,

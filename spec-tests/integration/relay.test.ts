@@ -40,7 +40,7 @@ async function endpoint(host: string, echo: boolean): Promise<Endpoint> {
 async function withRelay(
   scenario: string,
   body: (ctx: { relay: ImpairmentRelay; client: Endpoint; server: Endpoint; send: (b: Uint8Array) => void }) => Promise<void>,
-  opts: { host?: string; startAtMs?: number } = {},
+  opts: { host?: string; startAtMs?: number; clock?: 'start' | 'first-datagram' } = {},
 ): Promise<void> {
   const host = opts.host ?? '127.0.0.1';
   const seed = reportSeedOnFailure(simSeed());
@@ -49,7 +49,7 @@ async function withRelay(
   const relay = new ImpairmentRelay();
   const fmt = (port: number): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
   try {
-    await relay.start({ scenario, listen: fmt(0), server: fmt(server.port), seed, startAtMs: opts.startAtMs ?? 0 });
+    await relay.start({ scenario, listen: fmt(0), server: fmt(server.port), seed, startAtMs: opts.startAtMs ?? 0, ...(opts.clock === undefined ? {} : { clock: opts.clock }) });
     const relayPort = relay.address.port;
     await body({ relay, client, server, send: (b) => client.socket.send(b, relayPort, host) });
   } finally {
@@ -231,6 +231,20 @@ describe('INTEROP-RUNNER §3: loopback impairment relay (interop/relay)', () => 
       expect(client.received.some((r) => seqOf(r.data) === 999_999)).toBe(false);
       expect(relay.stats().upstreamSources.length).toBe(ports.length);
     }, { startAtMs: 600 });
+  });
+
+  it('INTEROP-RUNNER §5 rebind: with the scenario clock started by the first client datagram, a client starting late still gets a full second before the first rebind', async () => {
+    await withRelay('rebind-port', async ({ relay, client, server, send }) => {
+      await sleep(1_200); // a slow client start: past the first rebind time had the clock run since start
+      expect(relay.now()).toBe(0);
+      send(numbered(0, 60));
+      await until(() => client.received.length > 0, 2000);
+      // The reply came back through mapping 0 (the NAT has not rebound yet) and the clock now runs.
+      expect(client.received.map((r) => seqOf(r.data))).toEqual([0]);
+      expect(new Set(server.received.map((r) => r.port)).size).toBe(1);
+      expect(relay.now()).toBeGreaterThan(0);
+      expect(relay.now()).toBeLessThan(1_000_000);
+    }, { clock: 'first-datagram' });
   });
 
   it('INTEROP-RUNNER §5 rebind: rebind-addr gives the server >= 2 source addresses in 127.0.0.0/8; replies still reach the client', async () => {
