@@ -13,13 +13,13 @@ export type Verdict = { readonly ok: true; readonly note?: string } | { readonly
 export const pass = (note?: string): Verdict => (note === undefined ? { ok: true } : { ok: true, note });
 export const fail = (reason: string): Verdict => ({ ok: false, reason });
 
-/** Runs checks in order; the first failure wins; notes of passes are joined. */
+/** Runs checks in order; the first failure wins; the distinct notes of passes are joined. */
 export function all(...verdicts: (() => Verdict)[]): Verdict {
   const notes: string[] = [];
   for (const v of verdicts) {
     const r = v();
     if (!r.ok) return r;
-    if (r.note) notes.push(r.note);
+    if (r.note && !notes.includes(r.note)) notes.push(r.note); // a check run twice (e.g. on both traces) says it once
   }
   return notes.length > 0 ? pass(notes.join('; ')) : pass();
 }

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import {
-  checkAmplification, checkHandshakes, checkKeyUpdate, checkNoRetry, checkPathValidation, checkRetry, checkV2,
+  all, checkAmplification, checkHandshakes, fail, pass, checkKeyUpdate, checkNoRetry, checkPathValidation, checkRetry, checkV2,
 } from '../../../interop/runner/checks.js';
 import { parseQlogPacketsSent } from '../../../interop/runner/qlog.js';
 import { renderResults } from '../../../interop/runner/results.js';
@@ -175,6 +175,14 @@ describe('INTEROP-RUNNER §3: checks', () => {
     expect([t.fromClientLeft.length, t.fromServerLeft.length, t.fromClientRight.length, t.fromServerRight.length]).toEqual([1, 1, 1, 1]);
     const plain = buildTraces(parseTsharkFields(at(40000, 5001)), parseTsharkFields(at(4434, 40002)), LAYOUT);
     expect([plain.fromClientLeft.length, plain.fromServerRight.length]).toEqual([0, 0]);
+  });
+});
+
+describe('INTEROP-RUNNER §3: combining checks', () => {
+  it('INTEROP-RUNNER §3: the first failure wins, and a note repeated by two passing checks is reported once', () => {
+    expect(all(() => pass('3 paths'), () => pass('3 paths'), () => pass('2 challenges'))).toEqual({ ok: true, note: '3 paths; 2 challenges' });
+    expect(all(() => pass('a'), () => fail('b'), () => fail('c'))).toEqual({ ok: false, reason: 'b' });
+    expect(all(() => pass(), () => pass())).toEqual({ ok: true });
   });
 });
 
