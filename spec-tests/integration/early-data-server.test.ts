@@ -6,17 +6,10 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { describe, expect, it } from 'vitest';
-import { QuicError, QuicServer, connect, type QuicConnection, type QuicServerOptions, type SessionTicket } from '../../src/node.js';
-import { payload, within } from './helpers.js';
+import { QuicError, QuicServer, connect, type QuicServerOptions } from '../../src/node.js';
+import { payload, ticketOf, within } from './helpers.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function ticketOf(conn: QuicConnection): Promise<SessionTicket> {
-  for (let i = 0; i < 200 && conn.sessionTicket === undefined; i++) await sleep(10);
-  const t = conn.sessionTicket;
-  if (t === undefined) throw new Error('no session ticket');
-  return t;
-}
 
 async function startServer(options: Partial<QuicServerOptions> = {}): Promise<QuicServer> {
   const server = new QuicServer({ host: '127.0.0.1', port: 0, tls: { selfSigned: true }, tickets: true, enableEarlyData: true, ...options });

@@ -2,7 +2,7 @@
  * Loopback fixtures for the integration tests (DESIGN §6 rung 5): a self-signed server and a
  * client pinned to its certificate hash; everything is closed at the end of each test.
  */
-import { QuicServer, connect, type QuicClientOptions, type QuicConnection, type QuicServerOptions } from '../../src/node.js';
+import { QuicServer, connect, type QuicClientOptions, type QuicConnection, type QuicServerOptions, type SessionTicket } from '../../src/node.js';
 
 /** A listening server plus a connect function pinned to its certificate. */
 export interface Fixture {
@@ -48,4 +48,12 @@ export function payload(n: number, seed = 1): Uint8Array {
 export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+}
+
+/** Waits until the server's NewSessionTicket arrived (RFC 8446 §4.6.1: sent after the handshake); polls for up to 2 s. */
+export async function ticketOf(conn: QuicConnection): Promise<SessionTicket> {
+  for (let i = 0; i < 200 && conn.sessionTicket === undefined; i++) await new Promise((r) => setTimeout(r, 10));
+  const t = conn.sessionTicket;
+  if (t === undefined) throw new Error('no session ticket');
+  return t;
 }

@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryTicketStore, QuicError, QuicServer, connect, type QuicConnection, type QuicServerOptions, type SessionTicket } from '../../src/node.js';
+import { MemoryTicketStore, QuicError, QuicServer, connect, type QuicConnection, type QuicServerOptions } from '../../src/node.js';
 import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
 import { nodeRandom } from '../../src/io/entropy.js';
-import { payload, within } from './helpers.js';
+import { payload, ticketOf, within } from './helpers.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Waits until the server's NewSessionTicket arrived (RFC 8446 §4.6.1: sent after the handshake). */
-async function ticketOf(conn: QuicConnection): Promise<SessionTicket> {
-  for (let i = 0; i < 200 && conn.sessionTicket === undefined; i++) await sleep(10);
-  const t = conn.sessionTicket;
-  if (t === undefined) throw new Error('no session ticket');
-  return t;
-}
 
 /** A server echoing every bidirectional stream of every connection; records the accepted connections. */
 async function echoServer(options: Partial<QuicServerOptions>): Promise<{ server: QuicServer; accepted: QuicConnection[] }> {
