@@ -57,3 +57,19 @@ export async function ticketOf(conn: QuicConnection): Promise<SessionTicket> {
   if (t === undefined) throw new Error('no session ticket');
   return t;
 }
+
+/** A self-signed server on 127.0.0.1 echoing every bidirectional stream of every connection; records the accepted connections. */
+export async function echoServer(options: Partial<QuicServerOptions> = {}): Promise<{ server: QuicServer; accepted: QuicConnection[] }> {
+  const server = new QuicServer({ host: '127.0.0.1', port: 0, tls: { selfSigned: true }, ...options });
+  await server.listen();
+  const accepted: QuicConnection[] = [];
+  void (async () => {
+    for await (const conn of server) {
+      accepted.push(conn);
+      void (async () => {
+        for await (const s of conn.incomingBiStreams) void s.readAll().then((d) => s.writeAll(d)).catch(() => undefined);
+      })();
+    }
+  })();
+  return { server, accepted };
+}

@@ -1,7 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { describe, expect, it } from 'vitest';
-import { QuicServer, connect, type QuicConnection } from '../../src/node.js';
-import { payload, within } from './helpers.js';
+import { connect } from '../../src/node.js';
+import { echoServer, payload, within } from './helpers.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -23,21 +23,6 @@ async function until(cond: () => boolean, ms: number, what: string): Promise<voi
 
 function portOf(address: string): number {
   return Number(address.slice(address.lastIndexOf(':') + 1));
-}
-
-async function echoServer(options: { preferredAddress?: { ipv4: string } } = {}): Promise<{ server: QuicServer; accepted: QuicConnection[] }> {
-  const server = new QuicServer({ host: '127.0.0.1', port: 0, tls: { selfSigned: true }, ...options });
-  await server.listen();
-  const accepted: QuicConnection[] = [];
-  void (async () => {
-    for await (const conn of server) {
-      accepted.push(conn);
-      void (async () => {
-        for await (const s of conn.incomingBiStreams) void s.readAll().then((d) => s.writeAll(d)).catch(() => undefined);
-      })();
-    }
-  })();
-  return { server, accepted };
 }
 
 describe('RFC 9000 §9: connection migration on loopback', () => {

@@ -1,27 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryTicketStore, QuicError, QuicServer, connect, type QuicConnection, type QuicServerOptions } from '../../src/node.js';
+import { MemoryTicketStore, QuicError, connect, type QuicConnection } from '../../src/node.js';
 import { nodeCryptoProvider } from '../../src/crypto/node-provider.js';
 import { nodeRandom } from '../../src/io/entropy.js';
-import { payload, ticketOf, within } from './helpers.js';
+import { echoServer, payload, ticketOf, within } from './helpers.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-
-/** A server echoing every bidirectional stream of every connection; records the accepted connections. */
-async function echoServer(options: Partial<QuicServerOptions>): Promise<{ server: QuicServer; accepted: QuicConnection[] }> {
-  const server = new QuicServer({ host: '127.0.0.1', port: 0, tls: { selfSigned: true }, ...options });
-  await server.listen();
-  const accepted: QuicConnection[] = [];
-  void (async () => {
-    for await (const conn of server) {
-      accepted.push(conn);
-      void (async () => {
-        for await (const s of conn.incomingBiStreams) void s.readAll().then((d) => s.writeAll(d)).catch(() => undefined);
-      })();
-    }
-  })();
-  return { server, accepted };
-}
 
 async function echo(conn: QuicConnection, data: Uint8Array): Promise<Uint8Array> {
   const s = await conn.openBiStream();

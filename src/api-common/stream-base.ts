@@ -4,6 +4,7 @@
  * the WebTransport session streams (src/api/webtransport-stream.ts) and the browser's streams
  * (src/web) extend these, so `read`, `readExact` and `readAll` behave the same on all of them.
  */
+import { concatByteList } from '../util/bytes.js';
 import { QuicError, QuicErrorCode } from './errors.js';
 import type { QuicRecvStreamLike, QuicSendStreamLike } from './connection-like.js';
 
@@ -60,13 +61,7 @@ export abstract class RecvStreamBase {
       }
       chunks.push(c);
     }
-    const out = new Uint8Array(total);
-    let off = 0;
-    for (const c of chunks) {
-      out.set(c, off);
-      off += c.length;
-    }
-    return out;
+    return concatByteList(chunks);
   }
 }
 

@@ -3,6 +3,7 @@
  * async iterable of chunks with `readAll()`, bounded by a high-water mark that the stream reader
  * waits on (backpressure: DESIGN §7, §5 "every buffer has a limit").
  */
+import { concatByteList } from '../util/bytes.js';
 
 /** Default bytes held before the reader stops pulling from the QUIC stream. */
 export const BODY_HIGH_WATER = 1024 * 1024;
@@ -93,13 +94,7 @@ export class Http3Body implements AsyncIterable<Uint8Array> {
       if (total > limit) throw new Error(`body exceeds ${limit} bytes`);
       parts.push(c);
     }
-    const out = new Uint8Array(total);
-    let off = 0;
-    for (const p of parts) {
-      out.set(p, off);
-      off += p.length;
-    }
-    return out;
+    return concatByteList(parts);
   }
 
   /** Reads the whole body as UTF-8 text. */

@@ -7,7 +7,7 @@ import { RangeSet } from '../util/range-set.js';
 import { TransportError, TransportErrorCode } from '../wire/errors.js';
 import { FrameType, cryptoFrameDataCapacity } from '../wire/frame-types.js';
 import { encodeCryptoFrameHeader } from '../wire/frames.js';
-import type { Writer } from '../util/bytes.js';
+import { concatByteList, type Writer } from '../util/bytes.js';
 
 /**
  * RFC 9000 §7.5: "Implementations MUST support buffering at least 4096 bytes of data received in
@@ -136,15 +136,7 @@ export class CryptoRecvBuffer {
         }
       }
     }
-    if (out.length === 1) return out[0]!;
-    const total = out.reduce((n, b) => n + b.length, 0);
-    const joined = new Uint8Array(total);
-    let at = 0;
-    for (const b of out) {
-      joined.set(b, at);
-      at += b.length;
-    }
-    return joined;
+    return out.length === 1 ? out[0]! : concatByteList(out);
   }
 
   /** Bytes buffered out of order (for the bound test). */

@@ -305,6 +305,11 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
 
 /** Concatenates byte arrays into a new one. */
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  return concatByteList(parts);
+}
+
+/** Concatenates a list of byte arrays into a new one (no argument spreading: any list length). */
+export function concatByteList(parts: readonly Uint8Array[]): Uint8Array {
   let size = 0;
   for (const p of parts) size += p.length;
   const out = new Uint8Array(size);

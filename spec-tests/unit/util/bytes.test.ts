@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bytesEqual, concatBytes, fromHex, Reader, toHex, Writer } from '../../../src/util/bytes.js';
+import { bytesEqual, concatByteList, concatBytes, fromHex, Reader, toHex, Writer } from '../../../src/util/bytes.js';
 import { CodecError } from '../../../src/util/errors.js';
 
 type Op =
@@ -146,5 +146,14 @@ describe('DESIGN §4: bounds-checked Reader and Writer', () => {
     expect(() => fromHex('zz')).toThrow(CodecError);
     expect(toHex(concatBytes(fromHex('01'), fromHex(''), fromHex('0203')))).toBe('010203');
     expect(bytesEqual(fromHex('01'), fromHex('0102'))).toBe(false);
+  });
+
+  it('DESIGN §4: concatByteList joins any number of parts (200,000 here: more than a call can take as spread arguments)', () => {
+    const parts = Array.from({ length: 200_000 }, (_, i) => new Uint8Array([i & 0xff]));
+    const joined = concatByteList(parts);
+    expect(joined.length).toBe(200_000);
+    expect(joined[0]).toBe(0);
+    expect(joined[199_999]).toBe(199_999 & 0xff);
+    expect(toHex(concatByteList([fromHex('01'), fromHex(''), fromHex('0203')]))).toBe('010203');
   });
 });
