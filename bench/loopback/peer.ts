@@ -12,6 +12,7 @@
  *
  * Raw node:dgram roles are the baselines (see README.md in this folder for the method).
  */
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
 import dgram from 'node:dgram';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
@@ -40,6 +41,8 @@ const { positionals, values } = parseArgs({
     'early-data': { type: 'boolean', default: false },
     resumed: { type: 'string', default: '0' },
     'zero-rtt': { type: 'string', default: '0' },
+    /** Raw baselines: AES-128-GCM key (32 hex digits): seal every datagram at the sender, open it at the receiver. */
+    'aead-key': { type: 'string' },
   },
 });
 const role = positionals[0];
@@ -324,9 +327,64 @@ function bindUdp(port: number): Promise<dgram.Socket> {
 }
 
 /**
+ * The AEAD every QUIC packet costs, alone (the `--aead-key` variant of the raw baselines): one
+ * AES-128-GCM seal per datagram at the sender and one open at the receiver through node:crypto,
+ * a new cipher object per datagram as any stack on Node 20 must create (node cannot change the
+ * nonce of a GCM context), with the 5-byte header (type byte, 32-bit counter) as the associated
+ * data and the counter as the nonce. Nothing else of QUIC: no header protection, frames, ACK
+ * processing or congestion control. What the raw sender reaches with it bounds what a QUIC stack
+ * on node:dgram and node:crypto can reach at that datagram size.
+ */
+const AEAD_HEADER = 5;
+const AEAD_TAG = 16;
+
+function aeadKey(): KeyObject | undefined {
+  const hex = values['aead-key'];
+  if (hex === undefined) return undefined;
+  if (!/^[0-9a-f]{32}$/.test(hex)) throw new Error('--aead-key takes 32 hex digits (AES-128)');
+  return createSecretKey(Buffer.from(hex, 'hex'));
+}
+
+function aeadNonce(nonce: Buffer, counter: number): Buffer {
+  nonce.writeUInt32BE(counter >>> 0, 8);
+  return nonce;
+}
+
+/** Seals `plaintext` behind the 5-byte header into a new datagram. */
+function sealDatagram(key: KeyObject, nonce: Buffer, counter: number, plaintext: Buffer): Buffer {
+  const d = Buffer.allocUnsafe(AEAD_HEADER + plaintext.length + AEAD_TAG);
+  d[0] = 0;
+  d.writeUInt32BE(counter >>> 0, 1);
+  const c = createCipheriv('aes-128-gcm', key, aeadNonce(nonce, counter));
+  c.setAAD(d.subarray(0, AEAD_HEADER));
+  const body = c.update(plaintext);
+  const rest = c.final();
+  d.set(body, AEAD_HEADER);
+  if (rest.length !== 0) d.set(rest, AEAD_HEADER + body.length);
+  d.set(c.getAuthTag(), AEAD_HEADER + plaintext.length);
+  return d;
+}
+
+/** Opens a datagram made by `sealDatagram`; false when the tag does not verify. */
+function openDatagram(key: KeyObject, nonce: Buffer, d: Buffer): boolean {
+  if (d.length < AEAD_HEADER + AEAD_TAG) return false;
+  const c = createDecipheriv('aes-128-gcm', key, aeadNonce(nonce, d.readUInt32BE(1)));
+  c.setAAD(d.subarray(0, AEAD_HEADER));
+  c.setAuthTag(d.subarray(d.length - AEAD_TAG));
+  c.update(d.subarray(AEAD_HEADER, d.length - AEAD_TAG));
+  try {
+    c.final();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Raw receiver: counts data datagrams (first byte 0), acknowledges every 16th with the total
  * received so far (4 bytes), and at the first 'done' datagram (first byte 1) prints what it counted
- * between the first and the last data datagram, and the CPU time it used since the first.
+ * between the first and the last data datagram, and the CPU time it used since the first. With
+ * `--aead-key` it opens every data datagram first and counts only those that verify.
  */
 async function dgramRecv(): Promise<void> {
   const ack = Buffer.alloc(4);
@@ -336,9 +394,16 @@ async function dgramRecv(): Promise<void> {
   let last = 0;
   let reported = false;
   let cpu0 = 0;
+  let failed = 0;
+  const key = aeadKey();
+  const nonce = Buffer.alloc(12);
   const sock = await bindUdp(num('port'));
   sock.on('message', (msg, rinfo) => {
     if (msg[0] === 0) {
+      if (key !== undefined && !openDatagram(key, nonce, msg)) {
+        failed++;
+        return;
+      }
       if (count === 0) {
         first = now();
         cpu0 = cpuMs();
@@ -352,7 +417,7 @@ async function dgramRecv(): Promise<void> {
       }
     } else if (!reported) {
       reported = true;
-      emit({ result: { count, bytes, ms: last - first, cpuMs: cpuMs() - cpu0 } });
+      emit({ result: { count, bytes, ms: last - first, cpuMs: cpuMs() - cpu0, failed } });
       setTimeout(() => process.exit(0), 50);
     }
   });
@@ -363,12 +428,16 @@ async function dgramRecv(): Promise<void> {
  * Raw sender: keeps at most `window` datagrams beyond the receiver's last acknowledged count in
  * flight; when no acknowledgement arrives for 20 ms, the outstanding ones are written off as lost
  * and the window reopens. Runs for `ms` (and reports the CPU time it used), then sends 'done'.
+ * With `--aead-key` every datagram is sealed (a new one each time, as a QUIC packet is).
  */
 async function dgramSend(): Promise<void> {
   const port = num('port');
   const size = num('size');
   const window = num('window');
   const data = Buffer.alloc(size, 0);
+  const key = aeadKey();
+  const nonce = Buffer.alloc(12);
+  const plaintext = Buffer.alloc(Math.max(0, size - AEAD_HEADER - AEAD_TAG), 0);
   const sock = await bindUdp(0);
   let sent = 0;
   let acked = 0;
@@ -377,7 +446,7 @@ async function dgramSend(): Promise<void> {
   let stop = false;
   const pump = (): void => {
     while (!stop && sent - acked - lost < window) {
-      sock.send(data, port, HOST);
+      sock.send(key === undefined ? data : sealDatagram(key, nonce, sent, plaintext), port, HOST);
       sent++;
     }
   };
