@@ -18,6 +18,12 @@ describe('DESIGN §7 / issue 5: loopback benchmark machinery', () => {
     expect(raw.bytes).toBe(raw.count * 1452);
     expect(raw.count).toBeLessThanOrEqual(raw.sent);
     expect(Number.isFinite(raw.mbit) && raw.mbit > 0).toBe(true);
+    // The ceiling baseline: every datagram sealed with AES-128-GCM, and every one opened and verified.
+    const sealed = await rawThroughput(1452, 200, true);
+    expect(sealed.count).toBeGreaterThan(0);
+    expect(sealed.failed).toBe(0);
+    expect(sealed.bytes).toBe(sealed.count * 1452);
+    expect(sealed.count).toBeLessThanOrEqual(sealed.sent);
   }, 180_000);
 
   it('RFC 9000 §7, §2.1, RFC 9001 §4.5: every group yields finite positive figures with 10 idle connections all held open', async () => {
@@ -44,6 +50,8 @@ describe('DESIGN §7 / issue 5: loopback benchmark machinery', () => {
     const memory = rows.find((r) => r.group.startsWith('memory'));
     expect(memory?.extra?.serverConnections).toBe(10);
     expect(memory?.extra?.opened).toBe(10);
+    expect(rows.find((r) => r.name.includes('max datagram 1452 (ours) vs raw + AES-128-GCM'))?.baselineName).toBe('raw + AES-128-GCM 1452 B');
+    expect(rows.find((r) => r.name.includes('max datagram 4096 (ours) vs raw + AES-128-GCM'))?.baselineName).toBe('raw + AES-128-GCM 4096 B');
     expect(formatLoopbackTable(rows)).toContain('Mbit/s');
   }, 300_000);
 });
