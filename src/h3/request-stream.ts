@@ -36,6 +36,8 @@ export interface RequestStreamHost {
   flushDecoder(): void;
   streamError(streamId: number, code: number, reason: string): void;
   becomeWebTransport(streamId: number, sessionId: number, rest: Uint8Array, fin: boolean): void;
+  /** Whether a request on the peer's stream is refused after our GOAWAY (RFC 9114 §5.2). */
+  refusesRequest(streamId: number): boolean;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -121,6 +123,10 @@ export class RequestStream {
         this.done = true;
         this.host.becomeWebTransport(this.id, h.length, buf.subarray(off + h.headerLength), this.fin);
         return;
+      }
+      if (!this.sawFrame && !this.local && this.host.refusesRequest(this.id)) {
+        // RFC 9114 §5.2: "abort its response stream with the error code H3_REQUEST_REJECTED".
+        return this.fail(H3ErrorCode.H3_REQUEST_REJECTED, 'after GOAWAY');
       }
       this.sawFrame = true;
       checkFrameLength(h.type, h.length, { maxFieldSectionPayload: Math.max(16384, 2 * this.host.options.maxFieldSectionSize) });

@@ -368,14 +368,19 @@ export class H3Session implements RequestStreamHost {
       this.maxPeerRequest = streamId;
       req = new RequestStream(this, streamId, false, undefined);
       this.requests.set(streamId, req);
-      // RFC 9114 §5.2: after GOAWAY, requests "with the indicated identifier or greater" are
-      // rejected: "abort its response stream with the error code H3_REQUEST_REJECTED".
-      if (this.goawaySent !== undefined && streamId >= this.goawaySent) {
-        return this.streamError(streamId, H3ErrorCode.H3_REQUEST_REJECTED, 'after GOAWAY');
-      }
     }
     req.onData(bytes, fin);
     if (req.done) this.requests.delete(streamId);
+  }
+
+  /**
+   * @internal whether a request on the peer's stream `streamId` is refused because of our GOAWAY
+   * (RFC 9114 §5.2: requests "with the indicated identifier or greater" are rejected). Asked at
+   * the stream's first frame: a WebTransport stream (0x41) is no request, and draft-ietf-webtrans-
+   * http3-16 §4.7 lets sessions go on opening streams after GOAWAY.
+   */
+  refusesRequest(streamId: number): boolean {
+    return this.goawaySent !== undefined && streamId >= this.goawaySent;
   }
 
   /** @internal whether we sent SETTINGS_ENABLE_CONNECT_PROTOCOL = 1. */

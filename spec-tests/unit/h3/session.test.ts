@@ -232,6 +232,21 @@ describe('RFC 9114 §5.2: GOAWAY', () => {
     expect(p.serverActions).toContainEqual({ kind: 'reset_stream', streamId: 4, code: H3ErrorCode.H3_REQUEST_REJECTED });
   });
 
+  it('RFC 9114 §5.2 / draft-ietf-webtrans-http3-16 §4.7: after GOAWAY a WebTransport stream (0x41) is still taken, a request on the next stream is rejected', () => {
+    const p = new Pair({}, { enableConnectProtocol: true, extraSettings: [{ id: H3SettingId.WT_ENABLED, value: 1 }] });
+    p.toServer(0, hdr(REQ), true);
+    p.server.sendGoaway();
+    p.pump();
+    expect(p.client.peerGoaway).toBe(4);
+    const w = Writer.alloc(4);
+    w.varint(0x41).varint(0);
+    p.toServer(4, concatBytes(w.written(), Uint8Array.of(9)));
+    expect(p.serverEvents).toContainEqual({ type: 'wt_stream', streamId: 4, sessionId: 0, bidi: true });
+    expect(streamErr(p.serverEvents, 4)).toBeUndefined();
+    p.toServer(8, hdr(REQ), true);
+    expect(streamErr(p.serverEvents, 8)).toBe(H3ErrorCode.H3_REQUEST_REJECTED);
+  });
+
   it('RFC 9114 §7.2.6: a GOAWAY with a non-request stream ID, or an increasing one, is H3_ID_ERROR', () => {
     const p = new Pair();
     p.toClient(SERVER_UNI.control, frame({ type: 'goaway', id: 5 }));
