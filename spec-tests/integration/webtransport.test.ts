@@ -152,6 +152,54 @@ describe('draft-ietf-webtrans-http3-16 §3-§6: our WebTransport client and serv
     await expect(mine.write(payload(1, 1))).rejects.toBeDefined();
   });
 
+  it('draft-16 §4.7: WT_DRAIN_SESSION resolves the peer\'s `draining` (not the sender\'s); the session stays usable until closed', async () => {
+    const pending = nextServerSession();
+    const wt = await connectWebTransport(`${url}/manual`, { serverCertificateHashes: [hash] });
+    const srv = await pending;
+    try {
+      expect([wt.isDraining, srv.isDraining]).toEqual([false, false]);
+      await wt.drain();
+      await within(srv.draining, 5000, 'server draining');
+      expect([wt.isDraining, srv.isDraining]).toEqual([false, true]);
+      // "an endpoint MAY continue using the session: it MAY open new WebTransport streams"
+      const out = await srv.openUniStream();
+      await out.writeAll(payload(300, 4));
+      out.finish();
+      const incoming = await within(wt.acceptUniStream(), 5000, 'client accept uni');
+      expect(await within(incoming.readAll(), 5000, 'read')).toEqual(payload(300, 4));
+      await srv.drain();
+      await srv.drain(); // sent once
+      await within(wt.draining, 5000, 'client draining');
+      expect(wt.isDraining).toBe(true);
+    } finally {
+      await wt.close(0, 'drained');
+    }
+    expect((await within(srv.closed, 5000, 'server closed')).reason).toBe('drained');
+    await srv.drain(); // after the end: nothing to send, no error
+  });
+
+  it('draft-16 §4.7: an HTTP/3 GOAWAY drains every WebTransport session on the connection (W3C `draining`)', async () => {
+    const pending = nextServerSession();
+    const wt = new WebTransport(`${url}/manual`, { serverCertificateHashes: [{ algorithm: 'sha-256', value: hash }] });
+    await within(wt.ready, 5000, 'ready');
+    const srv = await pending;
+    const session = await wt.session;
+    expect(session.isDraining).toBe(false);
+    srv.http3.goaway();
+    await within(wt.draining, 5000, 'draining');
+    expect(session.isDraining).toBe(true);
+    expect(await within(session.http3.goawayReceived, 1000, 'goaway id')).toBeGreaterThanOrEqual(0);
+    expect(srv.isDraining).toBe(false); // the sender of GOAWAY is not asked to drain
+    // The session itself still works after GOAWAY.
+    const bidi = await wt.createBidirectionalStream();
+    const w = bidi.writable.getWriter();
+    await w.write(Uint8Array.of(1, 2, 3));
+    const theirs = await within(srv.acceptBiStream(), 5000, 'server accept');
+    expect(await within(theirs.readExact(3), 5000, 'read')).toEqual(Uint8Array.of(1, 2, 3));
+    wt.close({ closeCode: 3, reason: 'after goaway' });
+    expect(await within(wt.closed, 5000, 'closed')).toEqual({ closeCode: 3, reason: 'after goaway' });
+  });
+
   it('draft-16 §4.4: stream reset codes are application codes end to end (remapped on the wire)', async () => {
     const pending = nextServerSession();
     const wt = await connectWebTransport(`${url}/manual`, { serverCertificateHashes: [hash] });

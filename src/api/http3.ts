@@ -172,6 +172,13 @@ export class Http3Connection {
   private settingsResolve!: (s: H3Settings) => void;
   /** Resolves with the peer's SETTINGS (RFC 9114 §7.2.4) once they arrived. */
   readonly settingsReceived: Promise<H3Settings> = new Promise((resolve) => (this.settingsResolve = resolve));
+  private goawayResolve!: (id: number) => void;
+  /**
+   * Resolves (never rejects) with the identifier of the peer's first GOAWAY (RFC 9114 §5.2: the
+   * peer is shutting the connection down; a server's id is the first request stream it will not
+   * process). Stays pending if none arrives.
+   */
+  readonly goawayReceived: Promise<number> = new Promise((resolve) => (this.goawayResolve = resolve));
 
   private constructor(conn: QuicConnection, options: H3SessionOptions) {
     this.conn = conn;
@@ -302,6 +309,7 @@ export class Http3Connection {
         this.onConnectionClosed(new QuicError(QuicErrorCode.CONNECTION_CLOSED, `HTTP/3 connection error: ${ev.reason}`, { initiator: 'local', wireCode: ev.code }));
         return;
       case 'goaway':
+        this.goawayResolve(ev.id); // later GOAWAYs only lower the id: the first one is the signal
         // RFC 9114 §5.2: requests at or above the id were not and will not be processed.
         if (this.session.role === 'client') {
           for (const [id, s] of this.sinks) if (id >= ev.id) s.fail(streamError(id, H3ErrorCode.H3_REQUEST_REJECTED, 'peer', 'GOAWAY'));

@@ -7,20 +7,22 @@
  * session is reset with WT_SESSION_GONE ("the endpoint MUST reset the send side and abort reading
  * on the receive side of all unidirectional and bidirectional streams associated with the
  * session ... using the WT_SESSION_GONE error code; it MUST NOT send any new datagrams or open any
- * new streams").
+ * new streams"). Draining (§4.7): `draining` resolves when the peer sends WT_DRAIN_SESSION or
+ * the HTTP/3 connection receives GOAWAY, and `drain()` asks the peer to wind the session down.
  */
 import { Writer } from '../util/bytes.js';
 import { varintSize } from '../util/varint.js';
 import { H3Error, H3ErrorCode } from '../h3/errors.js';
 import { H3FrameType, H3StreamType } from '../h3/frames.js';
 import { H3Session } from '../h3/session.js';
-import { ConnectStreamReader, closeSessionCapsule } from '../webtransport/connect-stream.js';
+import { ConnectStreamReader, closeSessionCapsule, drainSessionCapsule } from '../webtransport/connect-stream.js';
 import { MAX_WT_APPLICATION_CODE, type WebTransportDraft } from '../webtransport/constants.js';
 import { httpDatagramToBytes } from '../webtransport/session-table.js';
 import type { ConnectionStatsLike, QuicConnectionLike } from '../api-common/connection-like.js';
 import { AsyncQueue } from './async-queue.js';
 import type { QuicConnection } from './connection.js';
 import { QuicError, QuicErrorCode, type CloseInfo } from './errors.js';
+import type { Http3Connection } from './http3.js';
 import type { Http3Body } from './http3-body.js';
 import type { QuicBiStream, QuicRecvStream, QuicSendStream } from './stream.js';
 import { WtBiStream, WtRecvStream, WtSendStream, type WtChunkSource } from './webtransport-stream.js';
@@ -28,6 +30,7 @@ import { WtBiStream, WtRecvStream, WtSendStream, type WtChunkSource } from './we
 /** What a session needs from its connection's WebTransport host (webtransport.ts). */
 export interface WtSessionHost {
   readonly conn: QuicConnection;
+  readonly h3: Http3Connection;
   /** The session ended: forget it, reject its buffered streams, drop its datagrams. */
   sessionEnded(sessionId: number): void;
 }
@@ -59,8 +62,17 @@ export class WebTransportSession implements QuicConnectionLike<WtBiStream, WtSen
   readonly id: string;
   /** The QUIC connection carrying the session. */
   readonly conn: QuicConnection;
+  /** The HTTP/3 connection carrying the session (its `goaway()` drains every session on it, draft-16 §4.7). */
+  readonly http3: Http3Connection;
   /** Resolves (never rejects) with how the session ended. */
   readonly closed: Promise<CloseInfo>;
+  /**
+   * Resolves (never rejects) once the peer asked to end the session gracefully: a WT_DRAIN_SESSION
+   * capsule, or an HTTP/3 GOAWAY on the connection (draft-16 §4.7: "a signal to applications to
+   * initiate shutdown"). The session stays usable ("an endpoint MAY continue using the session");
+   * the application is expected to finish its work and `close()`. Stays pending otherwise.
+   */
+  readonly draining: Promise<void>;
   readonly incomingBiStreams = new AsyncQueue<WtBiStream>(1024);
   readonly incomingUniStreams = new AsyncQueue<WtRecvStream>(1024);
   readonly incomingDatagrams = new AsyncQueue<Uint8Array>(256);
@@ -78,11 +90,15 @@ export class WebTransportSession implements QuicConnectionLike<WtBiStream, WtSen
   onEnded: ((info: CloseInfo) => void) | undefined;
   private readonly peerFin: Promise<void>;
   private resolvePeerFin!: () => void;
+  private resolveDraining!: () => void;
+  private drainingSignalled = false;
+  private drainSent = false;
 
   /** @internal */
   constructor(host: WtSessionHost, init: { sessionId: number; draft: WebTransportDraft; connect: QuicBiStream; body: Http3Body; path: string; origin: string | undefined }) {
     this.host = host;
     this.conn = host.conn;
+    this.http3 = host.h3;
     this.sessionId = init.sessionId;
     this.draft = init.draft;
     this.id = `${host.conn.id}/wt${init.sessionId}`;
@@ -91,7 +107,35 @@ export class WebTransportSession implements QuicConnectionLike<WtBiStream, WtSen
     this.connectSend = init.connect.send;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     this.peerFin = new Promise((resolve) => (this.resolvePeerFin = resolve));
+    this.draining = new Promise((resolve) => (this.resolveDraining = resolve));
     void this.readCapsules(init.body, init.connect);
+  }
+
+  /** True once the peer asked to drain the session (see `draining`). */
+  get isDraining(): boolean {
+    return this.drainingSignalled;
+  }
+
+  /** @internal the peer sent WT_DRAIN_SESSION, or GOAWAY arrived on the connection (draft-16 §4.7). */
+  onDrainSignal(): void {
+    if (this.drainingSignalled || this.error !== undefined) return;
+    this.drainingSignalled = true;
+    this.resolveDraining();
+  }
+
+  /**
+   * Asks the peer to wind the session down: a WT_DRAIN_SESSION capsule on the CONNECT stream
+   * (draft-16 §4.7), sent once. Both sides may go on using the session until one of them closes
+   * it. Does nothing once the session ended.
+   */
+  async drain(): Promise<void> {
+    if (this.drainSent || this.error !== undefined) return;
+    this.drainSent = true;
+    try {
+      await this.connectSend.write(H3Session.encodeData(drainSessionCapsule())); // RFC 9297 §3.2: capsules in DATA frames
+    } catch {
+      // the CONNECT stream or the connection is gone: `closed` reports it
+    }
   }
 
   get isClosed(): boolean {
@@ -120,7 +164,10 @@ export class WebTransportSession implements QuicConnectionLike<WtBiStream, WtSen
     const reader = new ConnectStreamReader();
     try {
       for await (const c of body) {
-        for (const ev of reader.onData(c)) if (ev.type === 'closed') this.end('peer', ev.code, ev.reason);
+        for (const ev of reader.onData(c)) {
+          if (ev.type === 'closed') this.end('peer', ev.code, ev.reason);
+          else if (ev.type === 'drain') this.onDrainSignal();
+        }
       }
       this.resolvePeerFin();
       for (const ev of reader.onFin()) if (ev.type === 'closed') this.end('peer', ev.code, ev.reason);

@@ -65,6 +65,11 @@ export class WebTransport {
   readonly ready: Promise<void>;
   /** Resolves with the close info when the session ends; rejects when it never started. */
   readonly closed: Promise<WebTransportCloseInfo>;
+  /**
+   * W3C WebTransport §5.4 `draining`: resolves when the server asked to wind the session down
+   * (WT_DRAIN_SESSION or HTTP/3 GOAWAY, draft-ietf-webtrans-http3-16 §4.7).
+   */
+  readonly draining: Promise<void>;
   /** W3C WebTransport §5.4 `datagrams`. */
   readonly datagrams: { readonly readable: ReadableStream<Uint8Array>; readonly writable: WritableStream<Uint8Array>; readonly maxDatagramSize: number };
   readonly incomingBidirectionalStreams: ReadableStream<WebTransportBidirectionalStream>;
@@ -83,8 +88,10 @@ export class WebTransport {
       const info = await s.closed;
       return { closeCode: info.code, reason: info.reason };
     });
+    this.draining = this.session.then((s) => s.draining);
     this.ready.catch(() => undefined);
     this.closed.catch(() => undefined);
+    this.draining.catch(() => undefined);
     const session = this.session;
     const datagramsReadable = new ReadableStream<Uint8Array>({ async pull(c) {
       try {

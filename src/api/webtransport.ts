@@ -82,6 +82,11 @@ class WtHost {
     this.conn = h3.conn;
     this.table = new SessionTable(limits);
     void this.pumpDatagrams();
+    // draft-16 §4.7: "An HTTP/3 GOAWAY frame is also a signal to applications to initiate shutdown
+    // for all WebTransport sessions."
+    void h3.goawayReceived.then(() => {
+      for (const s of this.sessions.values()) s.onDrainSignal();
+    });
   }
 
   private async pumpDatagrams(): Promise<void> {
@@ -194,6 +199,7 @@ class WtHost {
   /** A session is established: deliver what was buffered for it (draft-16 §4.6). */
   open(session: WebTransportSession): void {
     this.sessions.set(session.sessionId, session);
+    if (this.h3.session.peerGoaway !== undefined) session.onDrainSignal(); // draft-16 §4.7: GOAWAY came first
     const held = this.table.open(session.sessionId, session.draft);
     for (const id of held.streams) {
       const bidi = this.heldH3.get(id);
