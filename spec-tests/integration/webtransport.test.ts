@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { H3_ALPN, QuicServer, WebTransport, WebTransportDraft, connect, http3Client, connectWebTransport, serveWebTransport, type CloseInfo, type WebTransportSession } from '../../src/node.js';
 import { H3ErrorCode } from '../../src/h3/errors.js';
 import { webTransportSettings } from '../../src/webtransport/negotiation.js';
+import { WtSetting } from '../../src/webtransport/constants.js';
 import type { QuicConnectionLike } from '../../src/api-common/connection-like.js';
 import { echoHandler } from './echo-handler.js';
 import { payload, within } from './helpers.js';
@@ -251,6 +252,32 @@ describe('draft-ietf-webtrans-http3-16 §3-§6: our WebTransport client and serv
     expect(wt.datagrams.maxDatagramSize).toBeGreaterThan(1000);
     wt.close({ closeCode: 9, reason: 'w3c bye' });
     expect(await within(wt.closed, 5000, 'closed')).toEqual({ closeCode: 9, reason: 'w3c bye' });
+  });
+
+  it('draft-16 §5.1: flow control is not enabled, so a second simultaneous draft-16 session on one connection is reset with H3_REQUEST_REJECTED; after the first ends, a new one is accepted', async () => {
+    const conn = await connect({ host: '127.0.0.1', port: server.address.port }, { alpn: [H3_ALPN], datagrams: true, serverCertificateHashes: [hash] });
+    try {
+      const h3 = await http3Client(conn, { h3Datagram: true, extraSettings: webTransportSettings() });
+      const settings = await within(h3.settingsReceived, 5000, 'settings');
+      // The server declares no flow-control intent (draft-16 §5.5 settings absent).
+      expect(settings.raw.map((s) => s.id)).not.toContain(WtSetting.WT_INITIAL_MAX_DATA);
+      const authority = `127.0.0.1:${server.address.port}`;
+      const pending = nextServerSession();
+      const first = await h3.fetch({ method: 'CONNECT', protocol: 'webtransport-h3', path: '/manual', authority, keepOpen: true });
+      expect(first.status).toBe(200);
+      const srv = await pending;
+      const second = await h3.fetch({ method: 'CONNECT', protocol: 'webtransport-h3', path: '/manual', authority, keepOpen: true }).then((r) => `status ${r.status}`, (e: { wireCode?: number }) => e.wireCode);
+      expect(second).toBe(H3ErrorCode.H3_REQUEST_REJECTED);
+      expect(srv.isClosed).toBe(false);
+      await srv.close(0, 'one at a time');
+      await within(srv.closed, 5000, 'first closed');
+      const pendingThird = nextServerSession();
+      const third = await h3.fetch({ method: 'CONNECT', protocol: 'webtransport-h3', path: '/manual', authority, keepOpen: true });
+      expect(third.status).toBe(200);
+      await (await within(pendingThird, 5000, 'third session')).close(0, '');
+    } finally {
+      await conn.close();
+    }
   });
 
   it('draft-16 §4.6: streams and datagrams that arrive before their CONNECT are buffered, then delivered; beyond 16 streams they are rejected with WT_BUFFERED_STREAM_REJECTED', async () => {

@@ -70,6 +70,12 @@ export interface Http3ResponseInit {
    * payloads, e.g. capsules) until either side ends the stream.
    */
   readonly upgrade?: () => void;
+  /**
+   * Answer nothing: reset the request stream with this HTTP/3 error code instead (RFC 9114 §4.1.1,
+   * §8.1), e.g. H3_REQUEST_REJECTED for a request that was "not processed in any way". The other
+   * fields are ignored.
+   */
+  readonly reject?: number;
 }
 
 /** A handler: return a response, or undefined to fall back to the static root (or 404). */
@@ -403,6 +409,16 @@ export class Http3Connection {
     try {
       let res: Http3ResponseInit | undefined = options.handler === undefined ? undefined : await options.handler(req);
       res ??= await this.staticResponse(req, options.root);
+      if (res.reject !== undefined) {
+        status = 0;
+        this.sinks.delete(streamId);
+        body.fail(new QuicError(QuicErrorCode.STREAM_RESET, `HTTP/3 stream ${streamId}: rejected by the handler (${h3ErrorName(res.reject)})`, { initiator: 'local', wireCode: res.reject }));
+        stream.send.reset(res.reject);
+        stream.recv.stopSending(res.reject);
+        this.bidis.delete(streamId);
+        options.onRequest?.({ method: req.method, path: req.path, status, bytes });
+        return;
+      }
       status = res.status ?? 200;
       if (res.upgrade !== undefined) {
         // RFC 9220 §3 / RFC 9114 §4.4: the stream stays open after the header section.

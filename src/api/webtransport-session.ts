@@ -31,6 +31,8 @@ import { WtBiStream, WtRecvStream, WtSendStream, type WtChunkSource } from './we
 export interface WtSessionHost {
   readonly conn: QuicConnection;
   readonly h3: Http3Connection;
+  /** A session object was made for `sessionId` (it ends through `sessionEnded`). */
+  created(sessionId: number, draft: WebTransportDraft): void;
   /** The session ended: forget it, reject its buffered streams, drop its datagrams. */
   sessionEnded(sessionId: number): void;
 }
@@ -108,6 +110,7 @@ export class WebTransportSession implements QuicConnectionLike<WtBiStream, WtSen
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     this.peerFin = new Promise((resolve) => (this.resolvePeerFin = resolve));
     this.draining = new Promise((resolve) => (this.resolveDraining = resolve));
+    host.created(init.sessionId, init.draft);
     void this.readCapsules(init.body, init.connect);
   }
 

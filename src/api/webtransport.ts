@@ -218,8 +218,23 @@ class WtHost {
     for (const d of held.datagrams) session.deliverDatagram(d);
   }
 
+  /** Sessions created and not ended yet (`created` to `sessionEnded`), accepted or still being answered. */
+  private readonly live = new Map<number, WebTransportDraft>();
+
+  /** @internal a session object exists for `sessionId` (it ends through `sessionEnded`). */
+  created(sessionId: number, draft: WebTransportDraft): void {
+    this.live.set(sessionId, draft);
+  }
+
+  /** Whether a session of `draft` is live on this connection. */
+  hasLiveSession(draft: WebTransportDraft): boolean {
+    for (const d of this.live.values()) if (d === draft) return true;
+    return false;
+  }
+
   /** A session ended: reject what is still buffered for it with WT_SESSION_GONE (draft-16 §6). */
   sessionEnded(sessionId: number): void {
+    this.live.delete(sessionId);
     this.sessions.delete(sessionId);
     for (const id of this.table.end(sessionId)) {
       if (this.heldH3.delete(id)) this.h3.session.rejectStream(id, H3ErrorCode.WT_SESSION_GONE);
@@ -259,6 +274,10 @@ export function webTransportServeOptions(options: WebTransportServeOptions): Htt
     if (decision.kind === 'not_webtransport') return options.handler?.(req);
     if (decision.kind === 'refuse') return { status: decision.status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${decision.reason}\n` };
     const host = hostOf(req.connection, options.limits);
+    // draft-16 §5.1: flow control is never enabled (webTransportSettings), so "A server that
+    // receives more than one session on an underlying transport connection when flow control is
+    // not enabled MUST reset the excessive CONNECT streams with a H3_REQUEST_REJECTED status".
+    if (decision.draft === WebTransportDraft.DRAFT16 && host.hasLiveSession(WebTransportDraft.DRAFT16)) return { reject: H3ErrorCode.H3_REQUEST_REJECTED };
     const session = new WebTransportSession(host, { sessionId: req.streamId, draft: decision.draft, connect: req.stream, body: req.body, path: req.path, origin: decision.origin });
     const info: WebTransportSessionInfo = { path: req.path, origin: decision.origin, draft: decision.draft, headers: req.headers };
     return {

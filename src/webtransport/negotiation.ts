@@ -20,24 +20,22 @@
 import { H3SettingId, type H3Settings, type Setting } from '../h3/frames.js';
 import { DRAFT02_REQUEST_HEADER, DRAFT02_RESPONSE_HEADER, DRAFT02_RESPONSE_VALUE, WT_PROTOCOL, WebTransportDraft, WtSetting } from './constants.js';
 
-/** Initial flow-control credit we advertise to a draft-16 peer (we do not enforce limits, §5 is optional). */
-const DRAFT16_INITIAL_STREAMS = 256;
-const DRAFT16_INITIAL_DATA = 1 << 30;
-
 /**
  * The extra SETTINGS a WebTransport endpoint sends besides ENABLE_CONNECT_PROTOCOL (server only)
- * and H3_DATAGRAM (H3SessionOptions flags): one enable setting per draft supported (draft-16 §7.1)
- * and, for draft-16, initial flow-control credit (draft-16 §5.6.1).
+ * and H3_DATAGRAM (H3SessionOptions flags): one enable setting per draft supported (draft-16 §7.1).
+ *
+ * No SETTINGS_WT_INITIAL_MAX_* (draft-16 §5.5): we do not implement WebTransport flow control,
+ * so we do not declare the intent to use it (§5.1), and it is never enabled. Advertising credit
+ * that is never raised by WT_MAX_STREAMS / WT_MAX_DATA would stall a peer that honours it, and
+ * we would not honour the peer's. Without flow control, §5.1: "clients MUST NOT attempt to
+ * establish more than one simultaneous WebTransport session" (our client opens one connection
+ * per session) and a server "MUST reset the excessive CONNECT streams with a H3_REQUEST_REJECTED
+ * status" (src/api/webtransport.ts); flow-control capsules received are ignored (§5.1 MUST).
  */
 export function webTransportSettings(drafts: readonly WebTransportDraft[] = [WebTransportDraft.DRAFT02, WebTransportDraft.DRAFT16]): Setting[] {
   const out: Setting[] = [];
   if (drafts.includes(WebTransportDraft.DRAFT02)) out.push({ id: WtSetting.ENABLE_WEBTRANSPORT_DRAFT02, value: 1 });
-  if (drafts.includes(WebTransportDraft.DRAFT16)) {
-    out.push({ id: WtSetting.WT_ENABLED_DRAFT16, value: 1 });
-    out.push({ id: WtSetting.WT_INITIAL_MAX_STREAMS_BIDI, value: DRAFT16_INITIAL_STREAMS });
-    out.push({ id: WtSetting.WT_INITIAL_MAX_STREAMS_UNI, value: DRAFT16_INITIAL_STREAMS });
-    out.push({ id: WtSetting.WT_INITIAL_MAX_DATA, value: DRAFT16_INITIAL_DATA });
-  }
+  if (drafts.includes(WebTransportDraft.DRAFT16)) out.push({ id: WtSetting.WT_ENABLED_DRAFT16, value: 1 });
   return out;
 }
 

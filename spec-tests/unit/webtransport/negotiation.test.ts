@@ -11,9 +11,10 @@ function req(over: Partial<ConnectRequestInfo> = {}): ConnectRequestInfo {
 }
 
 describe('draft-ietf-webtrans-http3-16 §3.1, §7.1: version negotiation by SETTINGS', () => {
-  it('draft-16 §7.1: we send one enable setting per version, plus draft-16 initial flow-control credit', () => {
+  it('draft-16 §7.1, §5.1: we send one enable setting per version and no flow-control setting (flow control is never enabled)', () => {
     const ids = webTransportSettings().map((s) => s.id);
-    expect(ids).toEqual([WtSetting.ENABLE_WEBTRANSPORT_DRAFT02, WtSetting.WT_ENABLED_DRAFT16, WtSetting.WT_INITIAL_MAX_STREAMS_BIDI, WtSetting.WT_INITIAL_MAX_STREAMS_UNI, WtSetting.WT_INITIAL_MAX_DATA]);
+    expect(ids).toEqual([WtSetting.ENABLE_WEBTRANSPORT_DRAFT02, WtSetting.WT_ENABLED_DRAFT16]);
+    for (const id of [WtSetting.WT_INITIAL_MAX_STREAMS_BIDI, WtSetting.WT_INITIAL_MAX_STREAMS_UNI, WtSetting.WT_INITIAL_MAX_DATA]) expect(ids).not.toContain(id);
     expect(webTransportSettings([WebTransportDraft.DRAFT02])).toEqual([{ id: 0x2b603742, value: 1 }]);
   });
 
