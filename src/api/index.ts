@@ -17,6 +17,7 @@ export { DEFAULT_ALPN, type TransportOptions, type CertificateInput } from './op
 export { AsyncQueue } from './async-queue.js';
 export { HQ_ALPN, HqErrorCode, hqGet, hqDownload, hqFileName, serveHq, handleHqStream, parseHqRequest, type HqServeOptions, type HqDownloadOptions, type HqDownloadResult } from './hq-interop.js';
 export { serveRawEcho, handleRawEchoStream, rawEcho, rawBulkUpload, ECHO_MODE, BULK_MODE } from './raw-echo.js';
+export { H3ErrorCode, h3ErrorName } from '../h3/errors.js';
 export { H3_ALPN, Http3Body, Http3Connection, http3Client, http3Fetch, http3Download, serveHttp3, type Http3Request, type Http3Response, type Http3ResponseInit, type Http3Handler, type Http3Headers, type Http3ServeOptions, type Http3FetchInit, type Http3BodyInit } from './http3.js';
 export { WebTransportSession, WtBiStream, WtRecvStream, WtSendStream, connectWebTransport, serveWebTransport, webTransportServeOptions, type WebTransportServeOptions, type WebTransportConnectOptions, type WebTransportSessionInfo, type WebTransportSessionStats } from './webtransport.js';
 export { WebTransportDraft } from '../webtransport/constants.js';
