@@ -75,6 +75,33 @@ describe('RFC 9002 §6.2.4, §7.5: PTO probes reach every space with data in fli
   });
 });
 
+describe('RFC 9000 §13.3, RFC 9002 §6.2.4: HANDSHAKE_DONE in the server\'s PTO probes', () => {
+  it('RFC 9000 §13.3: the server\'s HANDSHAKE_DONE packets are lost and no client ACK of a later packet arrives; an Application Data probe carries HANDSHAKE_DONE again and the client is confirmed', async () => {
+    // The scenario the local interop runner's handshakeloss test hit (quic-go 0.59 client): with
+    // no ACK, HANDSHAKE_DONE is never declared lost, so PING-only probes never deliver it.
+    let strippedServer = 0;
+    const isShort = (q: { bytes: Uint8Array }): boolean => (q.bytes[0]! & 0x80) === 0;
+    const pair: ConnectionPair = new ConnectionPair({
+      drop: (d: SentDatagram): boolean => {
+        const packets = splitPackets(d.bytes);
+        if (!packets.some(isShort)) return false;
+        // Every client 1-RTT packet (its ACKs) is lost; its Handshake packets pass.
+        // The server's first two datagrams with a 1-RTT packet (HANDSHAKE_DONE) lose that packet.
+        if (d.from === 'server' && strippedServer >= 2) return false;
+        if (d.from === 'server') strippedServer++;
+        const rest = packets.filter((q) => !isShort(q)).map((q) => q.bytes);
+        if (rest.length > 0) pair.deliverNow(d.from === 'server' ? 'client' : 'server', concat(rest));
+        return true;
+      },
+    });
+    await pair.run(() => pair.client.state.handshakeConfirmed, undefined, 20_000, instant(10_000_000));
+    expect(strippedServer).toBe(2);
+    expect(pair.server!.state.handshakeDoneAcked).toBe(false); // no client 1-RTT packet ever arrived
+    expect(pair.client.state.handshakeConfirmed).toBe(true);
+    expect(pair.now).toBeLessThan(millis(5_000));
+  });
+});
+
 describe('RFC 9000 §10.1: the idle timer runs during the handshake', () => {
   it('RFC 9000 §10.1: a client whose server vanishes after the first flight closes with idle after its own max_idle_timeout', async () => {
     const pair = new ConnectionPair({ clientLimits: { maxIdleTimeoutMs: 3_000 }, drop: (d) => d.from === 'server' || d.index > 0 });

@@ -500,11 +500,18 @@ export class Connection {
  * ack-eliciting packet in the packet number space as a probe"; "Previously sent data MAY be sent if
  * no new data can be sent": with no new CRYPTO data queued, the space's unacknowledged CRYPTO data
  * is queued again, so the probe carries it rather than only a PING (the builder's fallback).
+ * Likewise a server's unacknowledged HANDSHAKE_DONE goes into an Application Data probe: it is
+ * otherwise resent only once declared lost, which takes an ACK of a later packet; when those ACKs
+ * are lost too, a client that never saw it stays unconfirmed and can only send Handshake packets
+ * the server already dropped the keys of (RFC 9001 §4.9.2), until the idle timeout.
  */
 function schedulePtoProbes(s: ConnectionState, timerSpace: PacketNumberSpace, probes: number): void {
   for (const sp of Object.values(s.spaces)) {
     if (!sp.canSend) continue;
     const isTimerSpace = sp.space === timerSpace;
+    if (isTimerSpace && sp.space === PacketNumberSpace.ApplicationData && s.role === 'server' && s.handshakeComplete && !s.handshakeDoneAcked) {
+      s.handshakeDonePending = true; // RFC 9000 §13.3: "retransmitted until it is acknowledged"
+    }
     const isCryptoSpace = sp.space !== PacketNumberSpace.ApplicationData;
     const pendingCrypto = isCryptoSpace && (sp.cryptoSend.hasUnacked || sp.cryptoSend.hasData);
     if (!isTimerSpace && !pendingCrypto) continue;
@@ -579,7 +586,7 @@ function createState(
     sendBufferCapacity: limits.sendBufferCapacity,
     datagramSend: new DatagramSendQueue(0, DATAGRAM_QUEUE_LIMITS),
     datagramRecv: new DatagramRecvQueue(limits.maxDatagramFrameSize, DATAGRAM_QUEUE_LIMITS),
-    events: [], phase: 'handshaking', handshakeComplete: false, handshakeConfirmed: false, handshakeDonePending: false,
+    events: [], phase: 'handshaking', handshakeComplete: false, handshakeConfirmed: false, handshakeDonePending: false, handshakeDoneAcked: false,
     addressValidated: role === 'client', remoteCidConfirmed: false,
     negotiation,
     // RFC 9000 §10.1: the idle timer runs from the start; until the peer's max_idle_timeout is

@@ -28,6 +28,7 @@ export function onAckedTokens(s: ConnectionState, packets: readonly SentPacket<C
           break;
         case 'handshake_done':
           s.handshakeDonePending = false;
+          s.handshakeDoneAcked = true;
           break;
         case 'datagram':
           s.datagramSend.onAcked(t);
@@ -66,7 +67,7 @@ export function onLostTokens(s: ConnectionState, _now: Instant, packets: readonl
           break;
         case 'handshake_done':
           // RFC 9000 §13.3: "The HANDSHAKE_DONE frame MUST be retransmitted until it is acknowledged."
-          s.handshakeDonePending = true;
+          s.handshakeDonePending = !s.handshakeDoneAcked;
           break;
         case 'datagram':
           s.datagramSend.onLost(t); // RFC 9221 §5.2: not retransmitted

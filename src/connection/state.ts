@@ -82,6 +82,8 @@ export interface ConnectionState {
   handshakeConfirmed: boolean;
   /** Server: HANDSHAKE_DONE must be (re)sent. */
   handshakeDonePending: boolean;
+  /** Server: a HANDSHAKE_DONE was acknowledged (RFC 9000 §13.3: retransmitted until then). */
+  handshakeDoneAcked: boolean;
   /** RFC 9000 §8.1: the peer's address is validated (always true for a client). */
   addressValidated: boolean;
   /** Client: the server's first Initial has set remoteCid. */
