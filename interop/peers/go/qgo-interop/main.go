@@ -1,30 +1,30 @@
-// qgo-interop: a quic-go 0.50 interop-runner endpoint (client and server, HTTP/0.9 "hq-interop",
-// and HTTP/3 "h3" for the http3 test case), ported from quic-go 0.50.1's own interop/client and
-// interop/server programs (the ones the real quic-interop-runner uses for quic-go; Debian ships
-// them in the -dev package), with every path and the listen address taken from flags instead of
-// /www, /downloads, /certs, /logs and :443 so it runs on one machine without Docker.
+// qgo-interop: a quic-go 0.59 interop-runner endpoint (client and server, HTTP/0.9 "hq-interop",
+// and HTTP/3 "h3" for the http3 test case), ported from quic-go 0.59.0's own interop/client,
+// interop/server and interop/utils programs (the ones the real quic-interop-runner uses for
+// quic-go; Debian ships them in the -dev package), with every path and the listen address taken
+// from flags instead of /www, /downloads, /certs, /logs and :443 so it runs on one machine
+// without Docker.
 //
-// It is built by interop/peers/setup.sh inside a copy of Debian trixie's quic-go source tree
+// It is built by interop/peers/setup.sh inside a copy of Debian's quic-go source tree
 // (github.com/quic-go/quic-go/interop/qgo-interop), because, like upstream, the keyupdate client sets
 // internal/handshake.FirstKeyUpdateInterval and the chacha20 endpoints call
 // internal/qtls.SetCipherSuite, which Go only lets code under the quic-go tree import.
 //
-// Test cases, exactly as quic-go 0.50.1's interop programs support them:
+// Test cases, exactly as quic-go 0.59.0's interop programs support them (the same lists as 0.50.1's):
 //   server: handshake, retry, transfer, resumption, multiconnect, zerortt, versionnegotiation,
 //           chacha20, http3
 //   client: handshake, transfer, retry, keyupdate, chacha20, multiconnect, versionnegotiation,
 //           resumption, zerortt, http3
 // Everything else exits 127 (unsupported), in particular:
-//   v2: quic-go 0.50 speaks QUIC v2 (RFC 9369; protocol.SupportedVersions = {v1, v2}) but has no
-//       compatible version negotiation (RFC 9368: no version_information transport parameter), so
-//       a v1-starting client is never upgraded, and its own interop programs have no v2 case.
+//   v2: quic-go 0.59 speaks QUIC v2 (RFC 9369) but has no compatible version negotiation (RFC 9368:
+//       no version_information transport parameter), and its interop programs have no v2 case.
 //   ecn: not a case of quic-go's interop programs (quic-go marks ECT(0) by itself on Linux).
-//   connectionmigration (server): quic-go 0.50 cannot offer a preferred_address. The client of
-//       that test sees TESTCASE=transfer; quic-go 0.50's client ignores a server's preferred_address
-//       (it has no client-side migration), so that pairing fails rather than being unsupported,
-//       as with the real runner.
+//   connectionmigration (server): quic-go 0.59 cannot offer a preferred_address. The client of
+//       that test sees TESTCASE=transfer; quic-go's client ignores a server's preferred_address
+//       ("We don't support connection migration yet", connection.go), so that pairing fails
+//       rather than being unsupported, as with the real runner.
 // Path validation of a rebinding client (rebind-port, rebind-addr: server TESTCASE=transfer) is
-// quic-go 0.50's server-side path probing (RFC 9000 §9), on by default.
+// quic-go's server-side path probing (RFC 9000 §9), on by default.
 //
 // Exit codes follow the runner contract: 0 success, 1 error, 127 unsupported test case.
 // The wrapper interop/peers/quic-go-endpoint.sh maps the runner's environment onto the flags.
