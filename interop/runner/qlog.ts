@@ -4,8 +4,15 @@
  * in some migrations (e.g. a peer with zero-length connection IDs seen on a new 4-tuple, or a new
  * connection ID it has not learnt), so the "PATH_CHALLENGE in the first packet on a new path"
  * check (rebind-*, connectionmigration) falls back to the matching `quic:packet_sent` event.
- * quic-go (0.50: qlog_version 0.3) names it `transport:packet_sent` and gives `reference_time` as a
- * number (ms since the epoch) instead of `{ epoch: <RFC 3339> }`; both forms are read.
+ * The trace's reference time comes in three forms, all read:
+ *   - ours: `reference_time: { epoch: <RFC 3339> }`, `quic:packet_sent`;
+ *   - quic-go 0.50 (qlog_version 0.3): `reference_time: <ms since the Unix epoch>` (a number),
+ *     `transport:packet_sent`;
+ *   - quic-go 0.59 (qlog_version 0.3, qlogwriter): `reference_time: { clock_type: "monotonic",
+ *     epoch: "unknown", wall_clock_time: <RFC 3339, ns> }` (event times are ms after that wall-clock
+ *     instant), `transport:packet_sent`.
+ * A trace whose reference time cannot be read yields no events (rather than events at NaN, which
+ * would match any capture time).
  *
  * Only `packet_sent` events are read: the wall-clock time (the trace's reference epoch plus the
  * event's relative time), the packet's encoded length (`raw.length`), its type and frame types.
@@ -30,7 +37,7 @@ export interface QlogPacketSent {
 }
 
 interface Record_ {
-  trace?: { common_fields?: { reference_time?: number | { epoch?: string } } };
+  trace?: { common_fields?: { reference_time?: number | { epoch?: string; wall_clock_time?: string } } };
   time?: number;
   name?: string;
   data?: { header?: { packet_type?: string; packet_number?: number }; frames?: { frame_type?: string; data?: string }[]; raw?: { length?: number } };
@@ -39,7 +46,7 @@ interface Record_ {
 /** Parses one qlog file's text (pure). */
 export function parseQlogPacketsSent(text: string, file = ''): QlogPacketSent[] {
   const out: QlogPacketSent[] = [];
-  let epoch = 0;
+  let epoch: number | undefined = 0;
   for (const raw of text.split(/[\n\x1e]/)) {
     const line = raw.trim();
     if (line === '') continue;
@@ -50,9 +57,10 @@ export function parseQlogPacketsSent(text: string, file = ''): QlogPacketSent[] 
       continue;
     }
     const ref = r.trace?.common_fields?.reference_time;
-    if (typeof ref === 'number') epoch = ref;
-    else if (ref?.epoch !== undefined) epoch = Date.parse(ref.epoch);
-    if ((r.name !== 'quic:packet_sent' && r.name !== 'transport:packet_sent') || r.time === undefined || r.data?.header === undefined) continue;
+    if (typeof ref === 'number') epoch = Number.isFinite(ref) ? ref : undefined;
+    else if (ref !== undefined) epoch = rfc3339Ms(ref.epoch) ?? rfc3339Ms(ref.wall_clock_time);
+    if ((r.name !== 'quic:packet_sent' && r.name !== 'transport:packet_sent') || typeof r.time !== 'number' || r.data?.header === undefined) continue;
+    if (epoch === undefined) continue;
     out.push({
       timeMs: epoch + r.time,
       length: r.data.raw?.length,
@@ -64,6 +72,15 @@ export function parseQlogPacketsSent(text: string, file = ''): QlogPacketSent[] 
     });
   }
   return out;
+}
+
+/** ms since the Unix epoch of an RFC 3339 timestamp, keeping digits below the ms; undefined if not one ("unknown"). */
+export function rfc3339Ms(s: string | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  const t = Date.parse(s);
+  if (Number.isNaN(t)) return undefined;
+  const frac = /T\d\d:\d\d:\d\d\.(\d+)/.exec(s)?.[1];
+  return frac !== undefined && frac.length > 3 ? t + Number(`0.${frac.slice(3)}`) : t;
 }
 
 /** Every `packet_sent` event of the `.sqlog` / `.qlog` files in `dir` (none when it does not exist). */
@@ -91,7 +108,7 @@ export function matchSentPacket(sent: readonly QlogPacketSent[], timeSec: number
   for (const p of sent) {
     if (p.length !== udpPayload || p.packetType !== '1RTT') continue;
     const dt = t - p.timeMs;
-    if (dt < -20 || dt > 50) continue;
+    if (!Number.isFinite(dt) || dt < -20 || dt > 50) continue;
     if (best === undefined || Math.abs(dt) < Math.abs(t - best.timeMs)) best = p;
   }
   return best;

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import {
   all, checkAmplification, checkHandshakes, fail, pass, checkKeyUpdate, checkNoRetry, checkPathValidation, checkRetry, checkV2,
 } from '../../../interop/runner/checks.js';
-import { parseQlogPacketsSent } from '../../../interop/runner/qlog.js';
+import { matchSentPacket, parseQlogPacketsSent, rfc3339Ms } from '../../../interop/runner/qlog.js';
 import { renderResults } from '../../../interop/runner/results.js';
 import type { TestResult } from '../../../interop/runner/run-test.js';
 import { FIELDS, V2, buildTraces, parseTsharkFields, type Traces } from '../../../interop/runner/trace.js';
@@ -157,15 +157,45 @@ describe('INTEROP-RUNNER §3: checks', () => {
     expect(checkPathValidation(withQlog(qlog('path_challenge', '30ef', 500)))).toMatchObject({ ok: false, reason: expect.stringContaining('no server qlog packet_sent matches') });
   });
 
+  // Real excerpts (header, the new-path PATH_CHALLENGE, the next packets) of quic-go servers' qlogs
+  // from rebind-port runs, quic-go 0.50.1 (numeric reference_time) and 0.59.0 (qlogwriter:
+  // monotonic clock, epoch "unknown", wall_clock_time).
+  const QGO050 = [
+    '\x1e{"qlog_format":"JSON-SEQ","qlog_version":"0.3","title":"quic-go qlog","configuration":{"code_version":"(devel)"},"trace":{"vantage_point":{"type":"server"},"common_fields":{"ODCID":"a2b863b33e6dce80","group_id":"a2b863b33e6dce80","reference_time":1795506047499.187,"time_format":"relative"}}}',
+    '\x1e{"time":983.771189,"name":"transport:packet_sent","data":{"header":{"packet_type":"1RTT","dcid":"a9122e9eeb623c64","packet_number":982,"key_phase_bit":"1"},"raw":{"length":1200},"frames":[{"frame_type":"path_challenge","data":"9840d1d2dc8a33e7"}],"ecn":"Not-ECT"}}',
+    '\x1e{"time":983.790538,"name":"transport:packet_sent","data":{"header":{"packet_type":"1RTT","dcid":"0dc6a4838540433c","packet_number":983,"key_phase_bit":"1"},"raw":{"length":1430},"frames":[{"frame_type":"stream","stream_id":0,"offset":1106490,"length":1397}],"ecn":"Not-ECT"}}',
+    '\x1e{"time":987.473693,"name":"transport:packet_received","data":{"header":{"packet_type":"1RTT","dcid":"69c482c0","packet_number":392,"key_phase_bit":"1"},"raw":{"length":92,"payload_length":85},"frames":[{"frame_type":"ack","ack_delay":0.136,"acked_ranges":[[422,934]]}],"ecn":"Not-ECT"}}',
+  ].join('\n');
+  const QGO059 = [
+    '\x1e{"file_schema":"urn:ietf:params:qlog:file:sequential","serialization_format":"application/qlog+json-seq","title":"quic-go qlog","code_version":"(devel)","trace":{"event_schemas":["urn:ietf:params:qlog:events:quic-12","urn:ietf:params:qlog:events:http3-12"],"vantage_point":{"type":"server"},"common_fields":{"group_id":"e0f69548636af6db26d4cbf7","reference_time":{"clock_type":"monotonic","epoch":"unknown","wall_clock_time":"2026-11-24T09:04:22.290137369Z"}}},"qlog_format":"JSON-SEQ","qlog_version":"0.3"}',
+    '\x1e{"time":985.331596,"name":"transport:packet_sent","data":{"header":{"packet_type":"1RTT","packet_number":1000,"version":"1","dcil":0,"key_phase_bit":"1"},"raw":{"length":1200,"payload_length":1197},"frames":[{"frame_type":"path_challenge","data":"829b95e69a0ba943"}]}}',
+    '\x1e{"time":985.367299,"name":"transport:packet_received","data":{"header":{"packet_type":"1RTT","packet_number":431,"dcil":4,"dcid":"d923d7e1","key_phase_bit":"1"},"raw":{"length":29,"payload_length":22},"frames":[{"frame_type":"ack","ack_delay":0.016,"acked_ranges":[[892,951]]}]}}',
+    '\x1e{"time":985.37516,"name":"transport:packet_sent","data":{"header":{"packet_type":"1RTT","packet_number":1001,"version":"1","dcil":0,"key_phase_bit":"1"},"raw":{"length":1430,"payload_length":1427},"frames":[{"frame_type":"ack","ack_delay":0.093979,"acked_ranges":[[402,431]]},{"frame_type":"stream","stream_id":0,"offset":1155310,"length":1399}]}}',
+  ].join('\n') + '\n';
+
   it('RFC 9000 §9.3 / INTEROP-RUNNER §3 rebind: quic-go 0.50 qlog (qlog 0.3: numeric reference_time, transport:packet_sent) is read too', () => {
-    const text = [
-      '\x1e{"qlog_version":"0.3","trace":{"common_fields":{"reference_time":1700000000000}}}',
-      '\x1e{"time":12.5,"name":"transport:packet_sent","data":{"header":{"packet_type":"1RTT","packet_number":7},"frames":[{"frame_type":"path_challenge","data":"0102"}],"raw":{"length":1252}}}',
-      '\x1e{"time":13,"name":"transport:packet_received","data":{"header":{"packet_type":"1RTT","packet_number":9}}}',
-    ].join('\n');
-    const sent = parseQlogPacketsSent(text);
-    expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ timeMs: 1700000000012.5, length: 1252, packetNumber: 7, pathChallenges: ['0102'] });
+    const sent = parseQlogPacketsSent(QGO050);
+    expect(sent.map((p) => p.packetNumber)).toEqual([982, 983]);
+    expect(sent[0]!.timeMs).toBeCloseTo(1795506047499.187 + 983.771189, 3);
+    expect(sent[0]).toMatchObject({ length: 1200, packetType: '1RTT', frameTypes: ['path_challenge'], pathChallenges: ['9840d1d2dc8a33e7'] });
+    expect(matchSentPacket(sent, (1795506047499.187 + 983.771189 + 0.4) / 1000, 1200)?.packetNumber).toBe(982);
+  });
+
+  it('RFC 9000 §9.3 / INTEROP-RUNNER §3 rebind: quic-go 0.59 qlog (qlogwriter: reference_time.wall_clock_time, epoch "unknown") is read too', () => {
+    const wall = Date.parse('2026-11-24T09:04:22.290Z') + 0.137369;
+    expect(rfc3339Ms('2026-11-24T09:04:22.290137369Z')).toBeCloseTo(wall, 6);
+    expect(rfc3339Ms('unknown')).toBeUndefined();
+    const sent = parseQlogPacketsSent(QGO059);
+    expect(sent.map((p) => p.packetNumber)).toEqual([1000, 1001]);
+    expect(sent[0]!.timeMs).toBeCloseTo(wall + 985.331596, 3);
+    expect(sent[0]).toMatchObject({ length: 1200, packetType: '1RTT', frameTypes: ['path_challenge'], pathChallenges: ['829b95e69a0ba943'] });
+    expect(sent[1]!.frameTypes).toEqual(['ack', 'stream']);
+    // Matched by time and length: a capture 0.5 ms after the event, not one 2 s later.
+    expect(matchSentPacket(sent, (wall + 985.331596 + 0.5) / 1000, 1200)?.packetNumber).toBe(1000);
+    expect(matchSentPacket(sent, (wall + 2985.331596) / 1000, 1200)).toBeUndefined();
+    // Without a usable reference time there are no events (NaN times once matched any capture).
+    const noRef = QGO059.replace('"wall_clock_time":"2026-11-24T09:04:22.290137369Z"', '"wall_clock_time":"unknown"');
+    expect(parseQlogPacketsSent(noRef)).toEqual([]);
   });
 
   it('RFC 9000 §9.6 / INTEROP-RUNNER §3 connectionmigration: the preferred-address relay and server ports join the traces', () => {
