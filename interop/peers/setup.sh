@@ -220,7 +220,7 @@ if ! root_ok; then
       log "private apt update failed; if the signature is not verifiable, the system keyring lacks the $SUITE keys (needs debian-archive-keyring >= 2023.3+deb12u2)"
       exit 1; }
     has_version "$QGO_PKG" "$QGO_DEB_VERSION" || {
-      log "$BPO no longer has $QGO_PKG $QGO_DEB_VERSION (it has: $(tcache madison "$QGO_PKG" | awk -F' [|] ' '{ printf "%s ", $2 }'))"
+      log "$BPO no longer has $QGO_PKG $QGO_DEB_VERSION (the index has: $(tcache madison "$QGO_PKG" | awk -F'[|]' '{ split($3, w, " "); gsub(/ /, "", $2); printf "%s (%s) ", $2, w[2] }'))"
       log "update QGO_DEB_VERSION in $0 (and check go/qgo-interop/main.go against that quic-go), or set QGO_DEB_VERSION"
       exit 1; }
   fi
