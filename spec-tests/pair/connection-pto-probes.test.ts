@@ -1,12 +1,14 @@
 /**
- * PTO probes across packet number spaces (RFC 9002 §6.2.4, §7.5) and the idle timer during the
- * handshake (RFC 9000 §10.1), over a connection pair with a deterministic drop filter.
+ * PTO probes across packet number spaces (RFC 9002 §6.2.4, §7.5), packets held until their keys
+ * arrive (RFC 9001 §4.1.4), and the idle timer during the handshake (RFC 9000 §10.1), over a
+ * connection pair with a deterministic drop filter.
  */
 import { describe, expect, it } from 'vitest';
 import { Reader } from '../../src/util/bytes.js';
 import { instant, millis } from '../../src/util/time.js';
 import { PacketNumberSpace } from '../../src/wire/packet-type.js';
 import { ConnectionPair, type SentDatagram } from '../helpers/connection-pair.js';
+import { MAX_UNDECRYPTABLE_PACKETS } from '../../src/connection/receive.js';
 
 /** Splits a datagram into its coalesced packets (RFC 9000 §12.2), by the long header's Length. */
 function splitPackets(datagram: Uint8Array): { initial: boolean; bytes: Uint8Array }[] {
@@ -99,6 +101,55 @@ describe('RFC 9000 §13.3, RFC 9002 §6.2.4: HANDSHAKE_DONE in the server\'s PTO
     expect(pair.server!.state.handshakeDoneAcked).toBe(false); // no client 1-RTT packet ever arrived
     expect(pair.client.state.handshakeConfirmed).toBe(true);
     expect(pair.now).toBeLessThan(millis(5_000));
+  });
+});
+
+describe('RFC 9001 §4.1.4, §5.7: packets that arrive before their keys are held, then processed', () => {
+  it('RFC 9001 §4.1.4: the client\'s Finished is lost and its 1-RTT request arrives first; the server holds it (at most MAX_UNDECRYPTABLE_PACKETS packets) and reads it once the resent Finished completes the handshake', async () => {
+    const isShort = (q: { bytes: Uint8Array }): boolean => (q.bytes[0]! & 0x80) === 0;
+    const isHandshake = (q: { bytes: Uint8Array }): boolean => (q.bytes[0]! & 0x80) !== 0 && ((q.bytes[0]! >> 4) & 0x03) === 2;
+    let stripped = 0;
+    let heldAfterDelivery = -1;
+    let heldAtLimit = -1;
+    const request = new TextEncoder().encode('GET /held');
+    let streamId: number | undefined;
+    const pair: ConnectionPair = new ConnectionPair({
+      drop: (d: SentDatagram): boolean => {
+        if (d.from !== 'client' || stripped > 0) return false;
+        const packets = splitPackets(d.bytes);
+        if (!packets.some(isHandshake) || !packets.some(isShort)) return false;
+        stripped++;
+        const early = concat(packets.filter((q) => !isHandshake(q)).map((q) => q.bytes));
+        pair.deliverNow('server', early);
+        heldAfterDelivery = pair.server!.state.undecryptable.length;
+        // DESIGN §5 (bounded buffers): copies beyond MAX_UNDECRYPTABLE_PACKETS are dropped, not held.
+        for (let i = 0; i < MAX_UNDECRYPTABLE_PACKETS + 8; i++) pair.deliverNow('server', early);
+        heldAtLimit = pair.server!.state.undecryptable.length;
+        return true;
+      },
+    });
+    const got: Uint8Array[] = [];
+    let fin = false;
+    await pair.run(() => fin, (side, ev) => {
+      // The client writes as soon as it has 1-RTT keys: the request leaves with its Finished.
+      if (side === 'client' && ev.type === 'handshake_completed') {
+        streamId = pair.client.openStream('bidi');
+        pair.client.streamWrite(streamId!, request);
+        pair.client.streamFinish(streamId!);
+      }
+      if (side === 'server' && ev.type === 'stream_readable') {
+        for (let r = pair.server!.streamRead(ev.streamId); r !== undefined; r = pair.server!.streamRead(ev.streamId)) {
+          got.push(r.data);
+          if (r.fin) fin = true;
+          if (r.fin || r.data.length === 0) break;
+        }
+      }
+    }, 20_000, instant(10_000_000));
+    expect(stripped).toBe(1);
+    expect(heldAfterDelivery).toBe(1); // held, not dropped (before the handshake completed)
+    expect(heldAtLimit).toBe(MAX_UNDECRYPTABLE_PACKETS);
+    expect(new TextDecoder().decode(concat(got))).toBe('GET /held');
+    expect(pair.server!.state.undecryptable.length).toBe(0);
   });
 });
 

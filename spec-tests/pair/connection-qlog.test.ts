@@ -106,6 +106,10 @@ function checkRecord(rec: unknown): string[] {
     case 'quic:packet_lost':
       if (d.header !== undefined) checkHeader(d.header, errors, where);
       break;
+    case 'quic:packet_buffered':
+      if (d.header !== undefined) checkHeader(d.header, errors, where);
+      if (d.trigger !== undefined && d.trigger !== 'keys_unavailable' && d.trigger !== 'backpressure') errors.push(`${where}: trigger`);
+      break;
     case 'quic:key_updated':
     case 'quic:key_discarded':
       if (!KEY_TYPES.has(d.key_type as string)) errors.push(`${where}: key_type`);

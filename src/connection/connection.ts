@@ -33,7 +33,7 @@ import { createKeyUpdateState, initiateKeyUpdate } from './key-update.js';
 import { PacketSpace, earliestAckTimeout } from './packet-space.js';
 import { PMTUD, Pmtud } from './pmtud.js';
 import { buildDatagram, updateAmplification } from './packet-builder.js';
-import { receiveDatagram } from './receive.js';
+import { processUndecryptable, receiveDatagram } from './receive.js';
 import { preferredAddressParameter, startMigration, type MigrateResult } from './migration.js';
 import { createPathsState, onDatagramSentOnPath, onPathTimers, pathsTimeout } from './paths.js';
 import { buildPathDatagram } from './paths-send.js';
@@ -266,6 +266,8 @@ export class Connection {
   completeCertificateVerification(now: Instant, result: CertificateVerification): void {
     this.gate.touch();
     completeCertificateVerification(this.state, now, result);
+    // RFC 9001 §4.1.4: packets buffered while the certificate was checked, now that keys may exist.
+    processUndecryptable(this.state, now);
   }
 
   /** True once the handshake completed (the TLS handshake, RFC 9001 §4.1.1). */
@@ -598,6 +600,7 @@ function createState(
     paths: createPathsState(path),
     qlog: createQlogState(typeof options.qlog === 'function' ? options.qlog((params.originalDestinationConnectionId ?? originalDcid).slice(), role) : options.qlog, options.alpnProtocols, role),
     zeroRtt: createZeroRttState(undefined),
+    undecryptable: [],
     surface: createSurfaceState(options.limits?.keepAliveIntervalMs),
     pmtud: new Pmtud({ maxDatagramSize: options.limits?.maxDatagramSize ?? PMTUD.DEFAULT_MAX_DATAGRAM_SIZE }),
   };

@@ -297,6 +297,11 @@ export function qlogPacketDropped(q: QlogState, now: Instant, pkt: PacketHeader 
   emit(q, qlogEvent(now, 'quic:packet_dropped', { ...(h === undefined ? {} : { header: h }), raw: { length }, trigger }));
 }
 
+/** quic-events §5.8 packet_buffered: a packet held until its keys are available. */
+export function qlogPacketBuffered(q: QlogState, now: Instant, pkt: PacketHeader, length: number): void {
+  emit(q, qlogEvent(now, 'quic:packet_buffered', { header: { packet_type: qlogPacketType(pkt.type) }, raw: { length }, trigger: 'keys_unavailable' }));
+}
+
 const SPACE_PACKET_TYPE = {
   [PacketNumberSpace.Initial]: PacketType.Initial,
   [PacketNumberSpace.Handshake]: PacketType.Handshake,

@@ -7,14 +7,14 @@
  * Reset (RFC 9000 §10.3.1).
  */
 import { unprotectPacket } from '../crypto/packet-protection.js';
-import { bytesEqual } from '../util/bytes.js';
+import { Reader, bytesEqual } from '../util/bytes.js';
 import { CodecError } from '../util/errors.js';
 import type { Instant } from '../util/time.js';
 import { TransportError, TransportErrorCode } from '../wire/errors.js';
 import { frameTypeOf, sizeOfFrame, type Frame } from '../wire/frames.js';
 import { isAckEliciting } from '../wire/frame-permissions.js';
 import { FrameError, decodeFrames } from '../wire/frames.js';
-import { reservedBitsOf, splitDatagram, type PacketHeader } from '../wire/header.js';
+import { decodePacketHeader, reservedBitsOf, splitDatagram, type PacketHeader } from '../wire/header.js';
 import { PacketNumberSpace, PacketType, packetNumberSpaceOf } from '../wire/packet-type.js';
 import { closeWithError, isTerminating, onPeerClose, onStatelessReset, restartIdleTimer } from './close.js';
 import { isActiveLocalCid, isStatelessResetFor, onNewConnectionId, onRetireConnectionId } from './connection-ids.js';
@@ -29,7 +29,7 @@ import { confirmHandshake, discardSpace, onCryptoData } from './tls-bridge.js';
 import { announceStreams } from './stream-events.js';
 import { applyStreamFrame, onMaxStreamsFrame } from './stream-surface.js';
 import { announcePreferredAddress } from './migration.js';
-import { qlogPacketDropped, qlogPacketReceived, qlogPacketsLost } from './qlog-emit.js';
+import { qlogPacketBuffered, qlogPacketDropped, qlogPacketReceived, qlogPacketsLost } from './qlog-emit.js';
 import { isKnownRemote, isProbingFrame, onDatagramReceivedOnPath, onPacketOnPath, onPathChallenge, onPathResponse } from './paths.js';
 import { onOneRttReceived, onRetryForZeroRtt, onZeroRttOpened, takeBufferedZeroRtt, zeroRttReadKeys } from './zero-rtt.js';
 
@@ -104,6 +104,8 @@ export function receiveDatagram(s: ConnectionState, now: Instant, datagram: Uint
       if (isGone(s)) return;
     }
   }
+  processUndecryptable(s, now);
+  if (isGone(s)) return;
   if (authenticated) onDatagramReceivedOnPath(s, path, bytes.length); // RFC 9000 §9.3.1 accounting (paths.ts)
   // RFC 9000 §10.3.1: a datagram we could not process may be a Stateless Reset.
   if (!authenticated && !isTerminating(s) && isStatelessResetFor(s, datagram)) {
@@ -111,6 +113,52 @@ export function receiveDatagram(s: ConnectionState, now: Instant, datagram: Uint
     return;
   }
   if (s.phase === 'closing') s.closeSendPending = true; // RFC 9000 §10.2.1: answer with CONNECTION_CLOSE
+}
+
+/** Most Handshake and 1-RTT packets held for keys that are not available yet (RFC 9001 §4.1.4). */
+export const MAX_UNDECRYPTABLE_PACKETS = 32;
+
+/**
+ * Whether keys for a packet that has none yet may still come, so that it is worth holding (RFC
+ * 9001 §4.1.4: "an endpoint SHOULD buffer received packets if they might be processed using keys
+ * that are not yet available"): 1-RTT packets until the handshake completes (RFC 9001 §5.7: a
+ * client gets the keys with the server's last flight, and "Endpoints in either role MUST NOT
+ * decrypt 1-RTT packets from their peer prior to completing the handshake"), and a client's
+ * Handshake packets until the ServerHello gave it Handshake keys (a lost or late Initial).
+ */
+function keysMayCome(s: ConnectionState, pkt: PacketHeader): boolean {
+  if (pkt.type === PacketType.OneRtt) return !s.handshakeComplete;
+  return pkt.type === PacketType.Handshake && s.role === 'client';
+}
+
+/** A held packet's own copy of its bytes (the datagram's buffer is reused), its header decoded again from them. */
+function retainedPacket(pkt: Exclude<PacketHeader, { type: 'retry' | 'version_negotiation' }>): Exclude<PacketHeader, { type: 'retry' | 'version_negotiation' }> {
+  return decodePacketHeader(new Reader(pkt.bytes.slice(0, pkt.packetLength)), LOCAL_CID_LENGTH) as Exclude<PacketHeader, { type: 'retry' | 'version_negotiation' }>;
+}
+
+/**
+ * Processes the held packets whose keys are now available (RFC 9001 §4.1.4: "These packets can be
+ * processed once keys are provided by TLS"), after each datagram and after an asynchronous
+ * certificate check; those of a discarded space are dropped, the others stay.
+ */
+export function processUndecryptable(s: ConnectionState, now: Instant): void {
+  if (s.undecryptable.length === 0) return;
+  const held = s.undecryptable.splice(0, s.undecryptable.length);
+  for (let i = 0; i < held.length; i++) {
+    const b = held[i]!;
+    const sp = s.spaces[packetNumberSpaceOf(b.pkt.type)];
+    if (sp.discarded || isGone(s)) continue;
+    if (sp.readKeys === undefined) {
+      s.undecryptable.push(b);
+      continue;
+    }
+    try {
+      receivePacket(s, now, b.pkt, b.path);
+    } catch (e) {
+      if (e instanceof TransportError) closeWithError(s, now, e);
+      else throw e;
+    }
+  }
 }
 
 /** Draining or closed (a function, so that the phase is re-read after each packet). */
@@ -134,8 +182,14 @@ function receivePacket(s: ConnectionState, now: Instant, pkt: Exclude<PacketHead
   // RFC 9368 §2.3: long headers of another version get that version's Initial keys, if any (versions.ts).
   // RFC 9001 §5.6 / §4.6.2: 0-RTT packets with the server's 0-RTT keys, else dropped or buffered (zero-rtt.ts).
   const keys = pkt.type === PacketType.OneRtt ? space.readKeys : pkt.type === PacketType.ZeroRtt ? zeroRttReadKeys(s, now, pkt, path) : longHeaderReadKeys(s, pkt);
-  // RFC 9001 §5.5 / §4.9: packets for which there are no keys (yet, or any more) are dropped.
+  // RFC 9001 §5.5 / §4.9: packets for which there are no keys (yet, or any more) are dropped, except
+  // a bounded number whose keys may still come (RFC 9001 §4.1.4, processUndecryptable).
   if (keys === undefined || space.discarded) {
+    if (!space.discarded && pkt.type !== PacketType.ZeroRtt && s.undecryptable.length < MAX_UNDECRYPTABLE_PACKETS && keysMayCome(s, pkt)) {
+      s.undecryptable.push({ pkt: retainedPacket(pkt), path });
+      if (s.qlog !== undefined) qlogPacketBuffered(s.qlog, now, pkt, pkt.packetLength); // quic-events §5.8
+      return false;
+    }
     if (s.qlog !== undefined) qlogPacketDropped(s.qlog, now, pkt, pkt.packetLength, 'key_unavailable'); // quic-events §5.7
     return false;
   }

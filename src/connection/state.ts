@@ -15,6 +15,7 @@ import type { TlsServerSession } from '../tls/server-session.js';
 import type { RandomSource } from '../util/random.js';
 import type { Duration, Instant } from '../util/time.js';
 import type { ConnectionCloseFrame } from '../wire/frame-types.js';
+import type { PacketHeader } from '../wire/header.js';
 import type { PacketNumberSpace } from '../wire/packet-type.js';
 import type { ResolvedTransportParameters } from '../wire/transport-parameter-defaults.js';
 import type { TransportParameters } from '../wire/transport-parameters.js';
@@ -121,6 +122,13 @@ export interface ConnectionState {
   readonly qlog: QlogState | undefined;
   /** 0-RTT keys, remembered parameters and buffered packets (RFC 9001 §4.6; zero-rtt.ts). */
   readonly zeroRtt: ZeroRttState;
+  /**
+   * Handshake and 1-RTT packets that arrived before their keys (RFC 9001 §4.1.4 "an endpoint
+   * SHOULD buffer received packets if they might be processed using keys that are not yet
+   * available"; §5.7), each with its own copy of its bytes; at most MAX_UNDECRYPTABLE_PACKETS
+   * (receive.ts).
+   */
+  readonly undecryptable: { readonly pkt: Exclude<PacketHeader, { type: 'retry' | 'version_negotiation' }>; readonly path: NetworkPath }[];
   /** Keep-alive, PING, stream-limit notifications and extra stats (app-surface.ts, stream-surface.ts). */
   readonly surface: SurfaceState;
 }
