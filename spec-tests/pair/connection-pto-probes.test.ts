@@ -8,7 +8,7 @@ import { Reader } from '../../src/util/bytes.js';
 import { instant, millis } from '../../src/util/time.js';
 import { PacketNumberSpace } from '../../src/wire/packet-type.js';
 import { ConnectionPair, type SentDatagram } from '../helpers/connection-pair.js';
-import { MAX_UNDECRYPTABLE_PACKETS } from '../../src/connection/receive.js';
+import { MAX_UNDECRYPTABLE_BYTES, MAX_UNDECRYPTABLE_PACKETS } from '../../src/connection/receive.js';
 
 /** Splits a datagram into its coalesced packets (RFC 9000 §12.2), by the long header's Length. */
 function splitPackets(datagram: Uint8Array): { initial: boolean; bytes: Uint8Array }[] {
@@ -111,6 +111,7 @@ describe('RFC 9001 §4.1.4, §5.7: packets that arrive before their keys are hel
     let stripped = 0;
     let heldAfterDelivery = -1;
     let heldAtLimit = -1;
+    let heldBig = -1;
     const request = new TextEncoder().encode('GET /held');
     let streamId: number | undefined;
     const pair: ConnectionPair = new ConnectionPair({
@@ -125,6 +126,13 @@ describe('RFC 9001 §4.1.4, §5.7: packets that arrive before their keys are hel
         // DESIGN §5 (bounded buffers): copies beyond MAX_UNDECRYPTABLE_PACKETS are dropped, not held.
         for (let i = 0; i < MAX_UNDECRYPTABLE_PACKETS + 8; i++) pair.deliverNow('server', early);
         heldAtLimit = pair.server!.state.undecryptable.length;
+        // ... and beyond MAX_UNDECRYPTABLE_BYTES: a 1-RTT packet padded to 60,000 bytes is not held.
+        const big = new Uint8Array(60_000);
+        big.set(early);
+        pair.server!.state.undecryptable.splice(1); // room by count, not by bytes
+        pair.deliverNow('server', big);
+        pair.deliverNow('server', big);
+        heldBig = pair.server!.state.undecryptable.length;
         return true;
       },
     });
@@ -148,6 +156,8 @@ describe('RFC 9001 §4.1.4, §5.7: packets that arrive before their keys are hel
     expect(stripped).toBe(1);
     expect(heldAfterDelivery).toBe(1); // held, not dropped (before the handshake completed)
     expect(heldAtLimit).toBe(MAX_UNDECRYPTABLE_PACKETS);
+    expect(heldBig).toBe(2); // one 60,000-byte packet fits in MAX_UNDECRYPTABLE_BYTES, the second does not
+    expect(MAX_UNDECRYPTABLE_BYTES).toBeLessThan(2 * 60_000);
     expect(new TextDecoder().decode(concat(got))).toBe('GET /held');
     expect(pair.server!.state.undecryptable.length).toBe(0);
   });

@@ -117,6 +117,16 @@ export function receiveDatagram(s: ConnectionState, now: Instant, datagram: Uint
 
 /** Most Handshake and 1-RTT packets held for keys that are not available yet (RFC 9001 §4.1.4). */
 export const MAX_UNDECRYPTABLE_PACKETS = 32;
+/** Most bytes those packets may hold together (DESIGN §5: a peer's large datagrams cannot make it more). */
+export const MAX_UNDECRYPTABLE_BYTES = 64 * 1024;
+
+/** Whether one more packet of `length` bytes may be held. */
+function roomToHold(s: ConnectionState, length: number): boolean {
+  if (s.undecryptable.length >= MAX_UNDECRYPTABLE_PACKETS) return false;
+  let bytes = length;
+  for (const b of s.undecryptable) bytes += b.pkt.packetLength;
+  return bytes <= MAX_UNDECRYPTABLE_BYTES;
+}
 
 /**
  * Whether keys for a packet that has none yet may still come, so that it is worth holding (RFC
@@ -185,7 +195,7 @@ function receivePacket(s: ConnectionState, now: Instant, pkt: Exclude<PacketHead
   // RFC 9001 §5.5 / §4.9: packets for which there are no keys (yet, or any more) are dropped, except
   // a bounded number whose keys may still come (RFC 9001 §4.1.4, processUndecryptable).
   if (keys === undefined || space.discarded) {
-    if (!space.discarded && pkt.type !== PacketType.ZeroRtt && s.undecryptable.length < MAX_UNDECRYPTABLE_PACKETS && keysMayCome(s, pkt)) {
+    if (!space.discarded && pkt.type !== PacketType.ZeroRtt && keysMayCome(s, pkt) && roomToHold(s, pkt.packetLength)) {
       s.undecryptable.push({ pkt: retainedPacket(pkt), path });
       if (s.qlog !== undefined) qlogPacketBuffered(s.qlog, now, pkt, pkt.packetLength); // quic-events §5.8
       return false;

@@ -126,7 +126,7 @@ export interface ConnectionState {
    * Handshake and 1-RTT packets that arrived before their keys (RFC 9001 §4.1.4 "an endpoint
    * SHOULD buffer received packets if they might be processed using keys that are not yet
    * available"; §5.7), each with its own copy of its bytes; at most MAX_UNDECRYPTABLE_PACKETS
-   * (receive.ts).
+   * packets and MAX_UNDECRYPTABLE_BYTES bytes (receive.ts).
    */
   readonly undecryptable: { readonly pkt: Exclude<PacketHeader, { type: 'retry' | 'version_negotiation' }>; readonly path: NetworkPath }[];
   /** Keep-alive, PING, stream-limit notifications and extra stats (app-surface.ts, stream-surface.ts). */
