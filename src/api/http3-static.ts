@@ -6,6 +6,7 @@
  */
 import { open, realpath, stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
+import type { Http3ResponseInit } from './http3-types.js';
 
 /** Content types by extension (lowercase, with the dot). */
 export const CONTENT_TYPES: Readonly<Record<string, string>> = {
@@ -89,4 +90,18 @@ export async function* readFileChunks(file: string, chunk = 64 * 1024): AsyncGen
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * The static-file answer to a request (`serveHttp3`'s `root`): the file, or 400 / 404 / 405 as
+ * plain text; 404 when there is no root.
+ */
+export async function staticResponse(req: { readonly method: string; readonly path: string }, root: string | undefined): Promise<Http3ResponseInit> {
+  const text = (status: number, msg: string): Http3ResponseInit => ({ status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: msg });
+  if (root === undefined) return text(404, 'not found\n');
+  if (req.method !== 'GET' && req.method !== 'HEAD') return { ...text(405, 'method not allowed\n'), headers: { 'content-type': 'text/plain; charset=utf-8', allow: 'GET, HEAD' } };
+  const f = await findStaticFile(root, req.path);
+  if (f === 'bad') return text(400, 'bad request\n');
+  if (f === 'missing') return text(404, 'not found\n');
+  return { status: 200, headers: { 'content-type': f.contentType, 'content-length': String(f.size) }, body: { file: f.file } };
 }

@@ -21,112 +21,16 @@ import type { QuicConnection } from './connection.js';
 import { QuicError, QuicErrorCode } from './errors.js';
 import { hqFileName, type HqDownloadResult } from './hq-interop.js';
 import { Http3Body } from './http3-body.js';
-import { findStaticFile, readFileChunks } from './http3-static.js';
+import { readFileChunks, staticResponse } from './http3-static.js';
 import type { QuicServer } from './server.js';
 import { StreamPriority, type QuicBiStream, type QuicRecvStream, type QuicSendStream } from './stream.js';
 
 export { Http3Body } from './http3-body.js';
+export type { Http3BodyInit, Http3FetchInit, Http3Handler, Http3Headers, Http3Request, Http3Response, Http3ResponseInit, Http3ServeOptions } from './http3-types.js';
+import type { Http3BodyInit, Http3FetchInit, Http3Headers, Http3Request, Http3Response, Http3ResponseInit, Http3ServeOptions } from './http3-types.js';
 
 /** The ALPN token of HTTP/3 (RFC 9114 §3.1). */
 export const H3_ALPN = 'h3';
-
-/** Header fields as a plain object: lowercase names; repeated fields joined with ", ". */
-export type Http3Headers = Record<string, string>;
-
-/** A request as the server's handler sees it. */
-export interface Http3Request {
-  readonly method: string;
-  readonly path: string;
-  readonly authority: string;
-  readonly scheme: string;
-  /** RFC 9220 `:protocol` of an extended CONNECT. */
-  readonly protocol: string | undefined;
-  readonly headers: Http3Headers;
-  /** Every field line in order (names lowercase). */
-  readonly fields: readonly (readonly [string, string])[];
-  /** The request content. */
-  readonly body: Http3Body;
-  /** The QUIC stream ID (RFC 9000 §2.1). */
-  readonly streamId: number;
-  /** The underlying stream, for a handler that takes over an extended CONNECT (RFC 9220). */
-  readonly stream: QuicBiStream;
-  /** The HTTP/3 connection the request came on. */
-  readonly connection: Http3Connection;
-}
-
-/** A body to send: bytes, text, chunks, or a file. */
-export type Http3BodyInit = Uint8Array | string | AsyncIterable<Uint8Array> | { readonly file: string };
-
-/** What a handler returns. */
-export interface Http3ResponseInit {
-  /** Default 200. */
-  readonly status?: number;
-  readonly headers?: Http3Headers;
-  readonly body?: Http3BodyInit;
-  readonly trailers?: Http3Headers;
-  /**
-   * Extended CONNECT (RFC 9220): send only the header section and leave the stream open; called
-   * once it is written. The handler then owns `req.stream` (writes) and `req.body` (the DATA
-   * payloads, e.g. capsules) until either side ends the stream.
-   */
-  readonly upgrade?: () => void;
-  /**
-   * Answer nothing: reset the request stream with this HTTP/3 error code instead (RFC 9114 §4.1.1,
-   * §8.1), e.g. H3_REQUEST_REJECTED for a request that was "not processed in any way". The other
-   * fields are ignored.
-   */
-  readonly reject?: number;
-}
-
-/** A handler: return a response, or undefined to fall back to the static root (or 404). */
-export type Http3Handler = (req: Http3Request) => Promise<Http3ResponseInit | undefined> | Http3ResponseInit | undefined;
-
-/** Options of `serveHttp3`. */
-export interface Http3ServeOptions {
-  /** Directory of static files (GET and HEAD). */
-  readonly root?: string;
-  readonly handler?: Http3Handler;
-  /** Session settings (role is set here). */
-  readonly session?: Omit<H3SessionOptions, 'role'>;
-  /** Called once per request, for logs. */
-  readonly onRequest?: (info: { method: string; path: string; status: number; bytes: number }) => void;
-  /**
-   * The WebTransport hook: called with `wt_stream` and `wt_data` events (streams that start with
-   * 0x41 / 0x54 and a session ID). Return true if handled (the hook then calls
-   * `session.claimStream` or `session.rejectStream`); otherwise such streams are rejected.
-   */
-  readonly onWebTransportEvent?: (ev: Extract<H3Event, { type: 'wt_stream' | 'wt_data' }>, h3: Http3Connection) => boolean;
-}
-
-/** A response as the client sees it. */
-export interface Http3Response {
-  readonly status: number;
-  readonly headers: Http3Headers;
-  readonly fields: readonly (readonly [string, string])[];
-  readonly body: Http3Body;
-  /** Trailers, once the body ended (empty if none). */
-  readonly trailers: Promise<Http3Headers>;
-  readonly streamId: number;
-  /** The request stream (for an extended CONNECT kept open with `keepOpen`). */
-  readonly stream?: QuicBiStream;
-}
-
-/** Options of `http3Fetch`. */
-export interface Http3FetchInit {
-  /** Default GET. */
-  readonly method?: string;
-  readonly path: string;
-  /** Default the connection's remote address. */
-  readonly authority?: string;
-  /** Default https. */
-  readonly scheme?: string;
-  readonly headers?: Http3Headers;
-  readonly body?: Uint8Array | string | AsyncIterable<Uint8Array>;
-  /** RFC 9220 `:protocol` of an extended CONNECT (with method CONNECT). */
-  readonly protocol?: string;
-  /** Send only the header section and keep the request stream open (extended CONNECT). */
-  readonly keepOpen?: boolean;
-}
 
 const utf8 = new TextEncoder();
 const utf8d = new TextDecoder();
@@ -408,7 +312,7 @@ export class Http3Connection {
     let bytes = 0;
     try {
       let res: Http3ResponseInit | undefined = options.handler === undefined ? undefined : await options.handler(req);
-      res ??= await this.staticResponse(req, options.root);
+      res ??= await staticResponse(req, options.root);
       if (res.reject !== undefined) {
         status = 0;
         this.sinks.delete(streamId);
@@ -458,16 +362,6 @@ export class Http3Connection {
     }
     this.bidis.delete(streamId);
     options.onRequest?.({ method: req.method, path: req.path, status, bytes });
-  }
-
-  private async staticResponse(req: Http3Request, root: string | undefined): Promise<Http3ResponseInit> {
-    const text = (status: number, msg: string): Http3ResponseInit => ({ status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: msg });
-    if (root === undefined) return text(404, 'not found\n');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return { ...text(405, 'method not allowed\n'), headers: { 'content-type': 'text/plain; charset=utf-8', allow: 'GET, HEAD' } };
-    const f = await findStaticFile(root, req.path);
-    if (f === 'bad') return text(400, 'bad request\n');
-    if (f === 'missing') return text(404, 'not found\n');
-    return { status: 200, headers: { 'content-type': f.contentType, 'content-length': String(f.size) }, body: { file: f.file } };
   }
 
   // ---------------------------------------------------------------- client

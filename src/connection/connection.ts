@@ -8,61 +8,40 @@
  * the preferred address (paths.ts, paths-send.ts, migration.ts); DPLPMTUD (pmtud.ts); the
  * priority scheduler (stream-scheduling.ts).
  */
-import { createCongestionController } from '../congestion/index.js';
-import { Pacer } from '../congestion/pacer.js';
-import { deriveInitialKeys } from '../crypto/initial-secrets.js';
-import { LossDetection } from '../recovery/loss-detection.js';
-import { DatagramRecvQueue, DatagramSendQueue } from '../streams/datagram-queue.js';
 import type { StreamDir } from '../streams/stream-id.js';
 import type { CertificateVerification } from '../tls/certificates/errors.js';
 import { TlsClientSession } from '../tls/client-session.js';
 import { TlsServerSession } from '../tls/server-session.js';
-import { Writer } from '../util/bytes.js';
 import { randomBytes } from '../util/random.js';
 import { earliest, type Instant } from '../util/time.js';
 import type { InitialPacketHeader } from '../wire/long-header.js';
 import { PacketNumberSpace } from '../wire/packet-type.js';
-import { encodeTransportParameters, sizeOfTransportParameters, type TransportParameters } from '../wire/transport-parameters.js';
 import { QUIC_V1, QUIC_V2, type QuicVersion } from '../wire/version.js';
-import { createNegotiationState, queueNewToken, type NegotiationState } from './retry.js';
+import { createNegotiationState, queueNewToken } from './retry.js';
 import { localVersionInformation } from './versions.js';
 import { TransportError } from '../wire/errors.js';
-import { closeByApplication, closeWithError, effectiveIdleTimeout, isTerminating, onCloseTimers } from './close.js';
-import { createConnectionIdState, firstResetToken, isStatelessResetFor, rotateConnectionId, type ConnectionIdState } from './connection-ids.js';
-import { createKeyUpdateState, initiateKeyUpdate } from './key-update.js';
-import { PacketSpace, earliestAckTimeout } from './packet-space.js';
-import { PMTUD, Pmtud } from './pmtud.js';
+import { closeByApplication, closeWithError, isTerminating, onCloseTimers } from './close.js';
+import { createConnectionIdState, firstResetToken, isStatelessResetFor, rotateConnectionId } from './connection-ids.js';
+import { initiateKeyUpdate } from './key-update.js';
+import { earliestAckTimeout } from './packet-space.js';
 import { buildDatagram, updateAmplification } from './packet-builder.js';
 import { processUndecryptable, receiveDatagram } from './receive.js';
 import { preferredAddressParameter, startMigration, type MigrateResult } from './migration.js';
-import { createPathsState, onDatagramSentOnPath, onPathTimers, pathsTimeout } from './paths.js';
+import { onDatagramSentOnPath, onPathTimers, pathsTimeout } from './paths.js';
 import { buildPathDatagram } from './paths-send.js';
 import { TransmitGate } from './transmit-gate.js';
 import { onLostTokens } from './recovery-tokens.js';
-import { createQlogState, qlogDatagramIn, qlogMetrics, qlogPacketsLost, qlogStart } from './qlog-emit.js';
-import { LOCAL_CID_LENGTH, MAX_DATAGRAM_SIZE, type ConnectionState } from './state.js';
+import { qlogDatagramIn, qlogMetrics, qlogPacketsLost, qlogStart } from './qlog-emit.js';
+import { LOCAL_CID_LENGTH, type ConnectionState } from './state.js';
 import { announceReadable } from './stream-events.js';
-import { createSurfaceState, keepAliveTimeout, maxDatagramPayload, onKeepAliveTimer, queuePing, syncDatagramLimit } from './app-surface.js';
+import { keepAliveTimeout, maxDatagramPayload, onKeepAliveTimer, queuePing, syncDatagramLimit } from './app-surface.js';
 import { noteOpenBlocked, streamState, streamStats, type StreamStateInfo } from './stream-surface.js';
 import { setStreamPriority, streamPriority } from './stream-scheduling.js';
-import { createZeroRttState, earlyDataContext, rememberedSubset, ticketMatchesVersion } from './zero-rtt.js';
+import { earlyDataContext, rememberedSubset, ticketMatchesVersion } from './zero-rtt.js';
 import { validatePriority } from '../scheduler/priority.js';
 import { completeCertificateVerification, driveTls } from './tls-bridge.js';
-import { DEFAULT_PATH, type AcceptValidation, type ClientConnectionOptions, type ConnectionCommonOptions, type ConnectionEvent, type ConnectionStats, type ConnectionToken, type StreamStatsSnapshot, type NetworkPath, type ServerConnectionOptions, type Transmit } from './types.js';
-
-/** Default limits (RFC 9000 §18.2 parameters we advertise). */
-const DEFAULTS = {
-  initialMaxData: 1024 * 1024,
-  initialMaxStreamData: 256 * 1024,
-  initialMaxStreamsBidi: 100,
-  initialMaxStreamsUni: 100,
-  maxIdleTimeoutMs: 30_000,
-  maxDatagramFrameSize: 0,
-  sendBufferCapacity: 1024 * 1024,
-} as const;
-
-/** Bounds of the datagram queues (RFC 9221 §5: datagrams may be dropped). */
-const DATAGRAM_QUEUE_LIMITS = { maxCount: 256, maxBytes: 256 * 1024 } as const;
+import { cidLimit, createState, encodeParams, localParams } from './create-state.js';
+import { DEFAULT_PATH, type AcceptValidation, type ClientConnectionOptions, type ConnectionEvent, type ConnectionStats, type StreamStatsSnapshot, type NetworkPath, type ServerConnectionOptions, type Transmit } from './types.js';
 
 /** What `streamRead` returns. */
 export interface StreamReadResult {
@@ -520,88 +499,4 @@ function schedulePtoProbes(s: ConnectionState, timerSpace: PacketNumberSpace, pr
     sp.probesPending = Math.max(sp.probesPending, isTimerSpace ? probes : 1);
     if (isCryptoSpace && !sp.cryptoSend.hasData) sp.cryptoSend.requeueUnacked();
   }
-}
-
-function localParams(options: ConnectionCommonOptions, scid: Uint8Array, originalDcid: Uint8Array | undefined): TransportParameters {
-  const l = { ...DEFAULTS, ...options.limits };
-  const p: TransportParameters = {
-    maxIdleTimeout: l.maxIdleTimeoutMs,
-    // RFC 9000 §18.2: "Values below 1200 are invalid."
-    maxUdpPayloadSize: Math.max(PMTUD.BASE_PLPMTU, options.limits?.maxUdpPayloadSize ?? 65527),
-    initialMaxData: l.initialMaxData,
-    initialMaxStreamDataBidiLocal: l.initialMaxStreamData,
-    initialMaxStreamDataBidiRemote: l.initialMaxStreamData,
-    initialMaxStreamDataUni: l.initialMaxStreamData,
-    initialMaxStreamsBidi: l.initialMaxStreamsBidi,
-    initialMaxStreamsUni: l.initialMaxStreamsUni,
-    initialSourceConnectionId: scid,
-    activeConnectionIdLimit: cidLimit(options),
-  };
-  if (l.maxDatagramFrameSize > 0) p.maxDatagramFrameSize = l.maxDatagramFrameSize;
-  if (originalDcid !== undefined) p.originalDestinationConnectionId = originalDcid;
-  return p;
-}
-
-function cidLimit(options: ConnectionCommonOptions): number {
-  // RFC 9000 §18.2: "The value of the active_connection_id_limit parameter MUST be at least 2."
-  return Math.max(2, options.limits?.activeConnectionIdLimit ?? 4);
-}
-
-function encodeParams(p: TransportParameters): Uint8Array {
-  const w = new Writer(new Uint8Array(sizeOfTransportParameters(p)));
-  encodeTransportParameters(w, p);
-  return w.written();
-}
-
-function createState(
-  role: 'client' | 'server',
-  options: ConnectionCommonOptions,
-  tls: TlsClientSession | TlsServerSession,
-  cids: ConnectionIdState,
-  remoteCid: Uint8Array,
-  originalDcid: Uint8Array,
-  params: TransportParameters,
-  path: NetworkPath,
-  negotiation: NegotiationState,
-): ConnectionState {
-  const version = options.version ?? QUIC_V1;
-  const spaces = {
-    [PacketNumberSpace.Initial]: new PacketSpace(PacketNumberSpace.Initial),
-    [PacketNumberSpace.Handshake]: new PacketSpace(PacketNumberSpace.Handshake),
-    [PacketNumberSpace.ApplicationData]: new PacketSpace(PacketNumberSpace.ApplicationData),
-  };
-  // RFC 9001 §5.2: Initial keys from the client's first Destination Connection ID.
-  const initial = deriveInitialKeys(options.provider, version, originalDcid);
-  const init = spaces[PacketNumberSpace.Initial];
-  init.writeKeys = role === 'client' ? initial.client : initial.server;
-  init.readKeys = role === 'client' ? initial.server : initial.client;
-  const cc = createCongestionController(options.congestionControl ?? 'cubic', { maxDatagramSize: MAX_DATAGRAM_SIZE });
-  const ld = new LossDetection<ConnectionToken>(cc, {
-    peerCompletedAddressValidation: role === 'server',
-    ...(options.initialRtt === undefined ? {} : { initialRtt: options.initialRtt }),
-  });
-  const limits = { ...DEFAULTS, ...options.limits };
-  return {
-    role, version, provider: options.provider, random: options.random, wallClockMs: options.wallClockMs, spaces, tls, ld,
-    pacer: new Pacer({ maxDatagramSize: MAX_DATAGRAM_SIZE }), pacerDeadline: undefined,
-    path, localCid: cids.local.get(0)!.cid, remoteCid, originalDcid, cids, keyUpdate: createKeyUpdateState(options.keyUpdate), localParams: params, peerParams: undefined, streams: undefined,
-    sendBufferCapacity: limits.sendBufferCapacity,
-    datagramSend: new DatagramSendQueue(0, DATAGRAM_QUEUE_LIMITS),
-    datagramRecv: new DatagramRecvQueue(limits.maxDatagramFrameSize, DATAGRAM_QUEUE_LIMITS),
-    events: [], phase: 'handshaking', handshakeComplete: false, handshakeConfirmed: false, handshakeDonePending: false, handshakeDoneAcked: false,
-    addressValidated: role === 'client', remoteCidConfirmed: false,
-    negotiation,
-    // RFC 9000 §10.1: the idle timer runs from the start; until the peer's max_idle_timeout is
-    // known (tls-bridge.ts then applies the minimum of both), our own value bounds the handshake.
-    idleTimeout: effectiveIdleTimeout(params.maxIdleTimeout ?? 0, 0), idleDeadline: undefined,
-    ackElicitingSentSinceReceive: false, closeFrame: undefined, closeSendPending: false, closeDeadline: undefined,
-    readableAnnounced: new Set(), touchedStreams: new Set(), writeBlocked: new Set(), datagramAnnounced: false,
-    bytesSent: 0, bytesReceived: 0, packetsSent: 0, packetsReceived: 0, lostPackets: 0,
-    paths: createPathsState(path),
-    qlog: createQlogState(typeof options.qlog === 'function' ? options.qlog((params.originalDestinationConnectionId ?? originalDcid).slice(), role) : options.qlog, options.alpnProtocols, role),
-    zeroRtt: createZeroRttState(undefined),
-    undecryptable: [],
-    surface: createSurfaceState(options.limits?.keepAliveIntervalMs),
-    pmtud: new Pmtud({ maxDatagramSize: options.limits?.maxDatagramSize ?? PMTUD.DEFAULT_MAX_DATAGRAM_SIZE }),
-  };
 }

@@ -7,14 +7,14 @@
  * Reset (RFC 9000 §10.3.1).
  */
 import { unprotectPacket } from '../crypto/packet-protection.js';
-import { Reader, bytesEqual } from '../util/bytes.js';
+import { bytesEqual } from '../util/bytes.js';
 import { CodecError } from '../util/errors.js';
 import type { Instant } from '../util/time.js';
 import { TransportError, TransportErrorCode } from '../wire/errors.js';
 import { frameTypeOf, sizeOfFrame, type Frame } from '../wire/frames.js';
 import { isAckEliciting } from '../wire/frame-permissions.js';
 import { FrameError, decodeFrames } from '../wire/frames.js';
-import { decodePacketHeader, reservedBitsOf, splitDatagram, type PacketHeader } from '../wire/header.js';
+import { reservedBitsOf, retainPacket, splitDatagram, type PacketHeader } from '../wire/header.js';
 import { PacketNumberSpace, PacketType, packetNumberSpaceOf } from '../wire/packet-type.js';
 import { closeWithError, isTerminating, onPeerClose, onStatelessReset, restartIdleTimer } from './close.js';
 import { isActiveLocalCid, isStatelessResetFor, onNewConnectionId, onRetireConnectionId } from './connection-ids.js';
@@ -84,23 +84,13 @@ export function receiveDatagram(s: ConnectionState, now: Instant, datagram: Uint
       if (s.qlog !== undefined) qlogPacketDropped(s.qlog, now, pkt, pkt.packetLength, 'connection_unknown'); // quic-events §5.7
       continue;
     }
-    try {
-      if (receivePacket(s, now, pkt, path)) authenticated = true;
-    } catch (e) {
-      if (e instanceof TransportError) closeWithError(s, now, e);
-      else throw e;
-    }
+    if (receiveOrClose(s, now, pkt, path)) authenticated = true;
     if (isGone(s)) return;
   }
   // RFC 9000 §5.2.2: 0-RTT packets buffered until their keys arrived (zero-rtt.ts).
   if (s.zeroRtt.buffered.length > 0) {
     for (const b of takeBufferedZeroRtt(s)) {
-      try {
-        receivePacket(s, now, b.pkt, b.path);
-      } catch (e) {
-        if (e instanceof TransportError) closeWithError(s, now, e);
-        else throw e;
-      }
+      receiveOrClose(s, now, b.pkt, b.path);
       if (isGone(s)) return;
     }
   }
@@ -141,11 +131,6 @@ function keysMayCome(s: ConnectionState, pkt: PacketHeader): boolean {
   return pkt.type === PacketType.Handshake && s.role === 'client';
 }
 
-/** A held packet's own copy of its bytes (the datagram's buffer is reused), its header decoded again from them. */
-function retainedPacket(pkt: Exclude<PacketHeader, { type: 'retry' | 'version_negotiation' }>): Exclude<PacketHeader, { type: 'retry' | 'version_negotiation' }> {
-  return decodePacketHeader(new Reader(pkt.bytes.slice(0, pkt.packetLength)), LOCAL_CID_LENGTH) as Exclude<PacketHeader, { type: 'retry' | 'version_negotiation' }>;
-}
-
 /**
  * Processes the held packets whose keys are now available (RFC 9001 §4.1.4: "These packets can be
  * processed once keys are provided by TLS"), after each datagram and after an asynchronous
@@ -162,12 +147,20 @@ export function processUndecryptable(s: ConnectionState, now: Instant): void {
       s.undecryptable.push(b);
       continue;
     }
-    try {
-      receivePacket(s, now, b.pkt, b.path);
-    } catch (e) {
-      if (e instanceof TransportError) closeWithError(s, now, e);
-      else throw e;
+    receiveOrClose(s, now, b.pkt, b.path);
+  }
+}
+
+/** `receivePacket`, closing the connection on a TransportError (RFC 9000 §10.2) instead of throwing it. */
+function receiveOrClose(s: ConnectionState, now: Instant, pkt: Exclude<PacketHeader, { type: 'retry' | 'version_negotiation' }>, path: NetworkPath): boolean {
+  try {
+    return receivePacket(s, now, pkt, path);
+  } catch (e) {
+    if (e instanceof TransportError) {
+      closeWithError(s, now, e);
+      return false;
     }
+    throw e;
   }
 }
 
@@ -196,7 +189,7 @@ function receivePacket(s: ConnectionState, now: Instant, pkt: Exclude<PacketHead
   // a bounded number whose keys may still come (RFC 9001 §4.1.4, processUndecryptable).
   if (keys === undefined || space.discarded) {
     if (!space.discarded && pkt.type !== PacketType.ZeroRtt && keysMayCome(s, pkt) && roomToHold(s, pkt.packetLength)) {
-      s.undecryptable.push({ pkt: retainedPacket(pkt), path });
+      s.undecryptable.push({ pkt: retainPacket(pkt, LOCAL_CID_LENGTH), path });
       if (s.qlog !== undefined) qlogPacketBuffered(s.qlog, now, pkt, pkt.packetLength); // quic-events §5.8
       return false;
     }

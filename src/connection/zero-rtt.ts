@@ -19,10 +19,10 @@ import type { CipherSuiteInfo } from '../crypto/suites.js';
 import type { StreamManager, StreamTransportLimits } from '../streams/streams.js';
 import { isLocal } from '../streams/stream-id.js';
 import type { KeyDirection, SessionTicket } from '../tls/session-types.js';
-import { Reader } from '../util/bytes.js';
 import { addDuration, scaleDuration, type Instant } from '../util/time.js';
 import { TransportError, TransportErrorCode } from '../wire/errors.js';
-import { decodeLongHeaderPacket, type ZeroRttHeader, type ZeroRttPacketHeader } from '../wire/long-header.js';
+import { retainPacket } from '../wire/header.js';
+import type { ZeroRttHeader, ZeroRttPacketHeader } from '../wire/long-header.js';
 import { PacketNumberSpace, PacketType } from '../wire/packet-type.js';
 import { resolveTransportParameters, type ResolvedTransportParameters } from '../wire/transport-parameter-defaults.js';
 import type { TransportParameters } from '../wire/transport-parameters.js';
@@ -31,7 +31,7 @@ import { QUIC_V1, type QuicVersion } from '../wire/version.js';
 import { currentPto } from './close.js';
 import type { PacketSpace } from './packet-space.js';
 import { onLostTokens } from './recovery-tokens.js';
-import type { ConnectionState } from './state.js';
+import { LOCAL_CID_LENGTH, type ConnectionState } from './state.js';
 import type { NetworkPath } from './types.js';
 
 /** RFC 9000 §5.2.2 ("the server MAY buffer a limited number of these packets"): most 0-RTT packets a server keeps while it has no 0-RTT keys yet. */
@@ -329,7 +329,7 @@ export function zeroRttReadKeys(s: ConnectionState, now: Instant, pkt: ZeroRttPa
   }
   const keys = z.readKeys;
   if (keys === undefined) {
-    if (z.outcome === undefined && z.buffered.length < MAX_BUFFERED_ZERO_RTT_PACKETS) z.buffered.push({ pkt: retainedCopy(pkt), path });
+    if (z.outcome === undefined && z.buffered.length < MAX_BUFFERED_ZERO_RTT_PACKETS) z.buffered.push({ pkt: retainPacket(pkt, LOCAL_CID_LENGTH), path }); // the datagram's buffer is reused (receive.ts)
     return undefined;
   }
   // Keys follow the version of the packet (RFC 9369 §3.3: v2 labels); the connection's version is the usual one.
@@ -350,15 +350,6 @@ export function onOneRttReceived(s: ConnectionState, now: Instant): void {
   const z = s.zeroRtt;
   if (s.role !== 'server' || z.readKeys === undefined || z.discardDeadline !== undefined) return;
   z.discardDeadline = addDuration(now, scaleDuration(currentPto(s), 3));
-}
-
-/**
- * A buffered packet's own copy of its bytes, and its header decoded again from them: the datagram
- * it came in is a buffer the receive path reuses (receive.ts). The same bytes decode to the same
- * (0-RTT) header.
- */
-function retainedCopy(pkt: ZeroRttPacketHeader): ZeroRttPacketHeader {
-  return decodeLongHeaderPacket(new Reader(pkt.bytes.slice())) as ZeroRttPacketHeader;
 }
 
 /** Server: the buffered 0-RTT packets to process now that the keys are known (empty otherwise). */

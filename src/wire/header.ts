@@ -72,6 +72,14 @@ export function decodePacketHeader(r: Reader, localCidLength: number): PacketHea
   return decodeLongHeaderPacket(r);
 }
 
+/**
+ * A packet that outlives the datagram it came in (held until its keys arrive): its own copy of
+ * its bytes, with the header decoded again from that copy (the same bytes decode to the same header).
+ */
+export function retainPacket<P extends PacketHeader>(pkt: P, localCidLength: number): P {
+  return decodePacketHeader(new Reader(pkt.bytes.slice(0, pkt.packetLength)), localCidLength) as P;
+}
+
 /** The result of `splitDatagram`. */
 export interface SplitDatagram {
   /** The headers of the packets decoded, in datagram order. */
